@@ -1,0 +1,30 @@
+# make run: set up .venv if needed, run the workflow on the demo cohort, write results/report.html.
+# make test: set up .venv if needed, run the test suite.
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CORES ?= all
+PYTHON ?= python3
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	snakemake --cores $(CORES)
+	snakemake --report results/report.html
+
+test: $(STAMP)
+	pytest
+
+lint: $(STAMP)
+	ruff check .
+	snakemake --lint
+
+clean:
+	rm -rf results .snakemake resources/demo/counts.tsv resources/demo/truth.tsv

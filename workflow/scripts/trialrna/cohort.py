@@ -1,0 +1,83 @@
+"""Load the sample and clinical sheets, check them against each other and the config, and join them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from trialrna.annotation import read_gene_annotation
+from trialrna.design import GROUPS, ResponseRule, sample_metadata
+from trialrna.errors import InputError
+from trialrna.io import CountFormat, read_counts
+from trialrna.validation import (
+    check_clinical_sheet,
+    check_sample_sheet,
+    match_counts_to_samples,
+    validate_table,
+)
+
+_ID_COLUMNS = {"sample": str, "patient": str, "timepoint": str, "arm": str, "best_response": str}
+
+
+def read_sheet(path: str | Path) -> pd.DataFrame:
+    """Read a TSV sheet: id columns as strings, other columns with inferred types, empty cells missing."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found; check the path in the config (relative to the working directory)")
+    table = pd.read_csv(path, sep="\t", dtype=_ID_COLUMNS)
+    table.columns = table.columns.str.strip()
+    for column in table.columns.intersection(list(_ID_COLUMNS)):
+        table[column] = table[column].str.strip()
+    return table
+
+
+def load_sample_metadata(*, samples_path: str | Path, clinical_path: str | Path, timepoints: Sequence[str],
+                         response_rule: ResponseRule, schema_dir: str | Path) -> pd.DataFrame:
+    """Validate both sheets against their schemas and each other; return one row per sample.
+
+    Raises
+    ------
+    InputError
+        On the first problem, naming the file, line and column.
+    """
+    schema_dir = Path(schema_dir)
+    samples = read_sheet(samples_path)
+    validate_table(samples, schema=schema_dir / "samples.schema.yaml", source=samples_path)
+    check_sample_sheet(samples, timepoints=timepoints, source=samples_path)
+    clinical = read_sheet(clinical_path)
+    validate_table(clinical, schema=schema_dir / "clinical.schema.yaml", source=clinical_path)
+    check_clinical_sheet(clinical, samples=samples, source=clinical_path, samples_source=samples_path)
+    return sample_metadata(samples, clinical, rule=response_rule, timepoints=timepoints)
+
+
+def write_sample_metadata(metadata: pd.DataFrame, path: str | Path) -> None:
+    """Write the joined sample table, with ``visit_index`` (0 = baseline) so readers recover the visit order."""
+    table = metadata.assign(visit_index=metadata["timepoint"].cat.codes)
+    table.to_csv(path, sep="\t", index=False)
+
+
+def read_sample_metadata(path: str | Path) -> pd.DataFrame:
+    """Read :func:`write_sample_metadata` output with ordered ``timepoint`` and categorical ``group``."""
+    table = pd.read_csv(path, sep="\t", dtype=_ID_COLUMNS | {"group": str})
+    visits = table.drop_duplicates("visit_index").sort_values("visit_index")["timepoint"].tolist()
+    table["timepoint"] = pd.Categorical(table["timepoint"], categories=visits, ordered=True)
+    table["group"] = pd.Categorical(table["group"], categories=GROUPS)
+    return table
+
+
+def load_counts(path: str | Path, *, fmt: CountFormat, metadata: pd.DataFrame, annotation_path: str | Path,
+                samples_source: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the count table, map gene symbols and keep the sheet's samples in sheet order.
+
+    Returns the counts (genes x samples) and the gene table (``gene_id``, ``symbol``).
+    """
+    counts, genes = read_counts(path, fmt=fmt, annotation=read_gene_annotation(annotation_path))
+    counts = match_counts_to_samples(counts, metadata, counts_source=path, samples_source=samples_source)
+    return counts, genes
+
+
+def read_count_table(path: str | Path) -> pd.DataFrame:
+    """Read the checked count table written by the ``prepare_counts`` rule (genes x samples, integers)."""
+    return pd.read_csv(path, sep="\t", index_col="gene_id", dtype={"gene_id": str})

@@ -1,0 +1,149 @@
+"""Schema validation and cross-table checks of the config, sample sheet, clinical sheet and counts.
+
+Every check raises :class:`~trialrna.errors.InputError` with the file, the row or column, and what to fix,
+so bad input stops the workflow before any long computation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from jsonschema import Draft202012Validator
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from trialrna.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def _first_error(instance: Any, schema_path: Path):
+    schema = yaml.safe_load(schema_path.read_text())
+    errors = sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda error: list(error.path))
+    return (errors[0], schema) if errors else (None, schema)
+
+
+def _describe(error, schema: Mapping) -> str:
+    """The jsonschema message, plus the schema's description of the offending key, if it has one."""
+    node: Any = schema
+    for part in error.path:
+        node = node.get("properties", {}).get(part, {}) if isinstance(node, Mapping) else {}
+    hint = node.get("description") if isinstance(node, Mapping) else None
+    return error.message + (f" (expected: {hint})" if hint else "")
+
+
+def validate_config(config: dict, *, schema: str | Path, source: str) -> None:
+    """Validate a config dict in place (filling schema defaults) with Snakemake's ``validate``.
+
+    Raises
+    ------
+    InputError
+        Naming the config key, e.g. ``de.alpha``, its value and the expected type.
+    """
+    try:
+        validate(config, str(schema))
+    except WorkflowError:
+        error, schema_doc = _first_error(config, Path(schema))
+        if error is None:
+            raise
+        key = ".".join(map(str, error.path)) or "(top level)"
+        raise InputError(f"{source}: config key {key}: {_describe(error, schema_doc)}") from None
+
+
+def validate_table(table: pd.DataFrame, *, schema: str | Path, source: str | Path) -> None:
+    """Validate every row of a sheet with Snakemake's ``validate``, filling defaults in place.
+
+    Raises
+    ------
+    InputError
+        Naming the file line (the header is line 1), the column and the rule it breaks.
+    """
+    try:
+        validate(table, str(schema))
+    except WorkflowError:
+        for index, record in enumerate(table.to_dict("records")):
+            record = {key: value for key, value in record.items() if pd.notnull(value)}
+            error, schema_doc = _first_error(record, Path(schema))
+            if error is not None:
+                column = error.path[0] if error.path else None
+                if error.validator == "required":
+                    column = error.message.split("'")[1]
+                    raise InputError(f"{source}: column {column!r} is missing or empty on line {index + 2}; "
+                                     "it is required")
+                raise InputError(f"{source}, line {index + 2}, column {column!r}: {_describe(error, schema_doc)}")
+        raise
+
+
+def _lines(mask: pd.Series, limit: int = 10) -> str:
+    """1-based file lines (header = line 1) of the rows selected by ``mask``."""
+    return ", ".join(str(position + 2) for position in mask.to_numpy().nonzero()[0][:limit])
+
+
+def check_sample_sheet(samples: pd.DataFrame, *, timepoints: Sequence[str], source: str | Path) -> None:
+    """Check sample ids are unique, timepoints are configured and no patient has a visit twice."""
+    duplicated = samples["sample"].duplicated(keep=False)
+    if duplicated.any():
+        names = ", ".join(samples.loc[duplicated, "sample"].unique()[:5])
+        raise InputError(f"{source}: duplicated sample id(s) {names} on lines {_lines(duplicated)}; "
+                         "each sample must appear once")
+    unknown = ~samples["timepoint"].isin(timepoints)
+    if unknown.any():
+        values = ", ".join(sorted(samples.loc[unknown, "timepoint"].unique()))
+        raise InputError(
+            f"{source}, column 'timepoint', line(s) {_lines(unknown)}: {values} not in config timepoints "
+            f"[{', '.join(timepoints)}]; fix the sheet or add the visit to 'timepoints' in the config"
+        )
+    repeated = samples.duplicated(["patient", "timepoint"], keep=False)
+    if repeated.any():
+        raise InputError(
+            f"{source}: lines {_lines(repeated)} give one patient the same timepoint twice; "
+            "merge technical replicates before the workflow or give each visit its own timepoint"
+        )
+
+
+def check_clinical_sheet(clinical: pd.DataFrame, *, samples: pd.DataFrame, source: str | Path,
+                         samples_source: str | Path) -> None:
+    """Check patient ids are unique and every patient of the sample sheet has clinical data."""
+    duplicated = clinical["patient"].duplicated(keep=False)
+    if duplicated.any():
+        names = ", ".join(clinical.loc[duplicated, "patient"].unique()[:5])
+        raise InputError(f"{source}: duplicated patient id(s) {names} on lines {_lines(duplicated)}; "
+                         "each patient must appear once")
+    missing = ~samples["patient"].isin(clinical["patient"])
+    if missing.any():
+        names = ", ".join(samples.loc[missing, "patient"].unique()[:10])
+        raise InputError(
+            f"{samples_source}, column 'patient', line(s) {_lines(missing)}: patient(s) {names} are missing "
+            f"from the clinical sheet {source}; add them there or remove their samples"
+        )
+
+
+def match_counts_to_samples(counts: pd.DataFrame, samples: pd.DataFrame, *, counts_source: str | Path,
+                            samples_source: str | Path) -> pd.DataFrame:
+    """Return the count columns of the sheet's samples, in sheet order.
+
+    Samples in the sheet without a count column are an error; count columns absent from the sheet are
+    dropped with a warning that lists them. All-zero samples are an error.
+    """
+    absent = ~samples["sample"].isin(counts.columns)
+    if absent.any():
+        names = ", ".join(samples.loc[absent, "sample"][:10])
+        raise InputError(
+            f"{samples_source}, line(s) {_lines(absent)}: sample(s) {names} have no column in the count table "
+            f"{counts_source}; fix the sample ids or remove those rows"
+        )
+    extra = [column for column in counts.columns if column not in set(samples["sample"])]
+    if extra:
+        log.warning("%s: %d count column(s) not in the sample sheet %s are ignored: %s", counts_source,
+                    len(extra), samples_source, ", ".join(extra))
+    matched = counts[samples["sample"].tolist()]
+    empty = matched.columns[matched.sum(axis=0) == 0]
+    if len(empty):
+        raise InputError(f"{counts_source}: sample column(s) {', '.join(empty)} have zero counts for every gene; "
+                         "remove the failed libraries from the sample sheet")
+    return matched
