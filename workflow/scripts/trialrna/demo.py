@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -238,3 +239,23 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     truth = pd.DataFrame(truth_rows, columns=["gene_id", "symbol", "program", "contrast", "direction",
                                               "planted_log2fc", "pathways"])
     return count_table, truth
+
+
+def write_cohort(directory: str | Path, *, annotation: pd.DataFrame, n_patients: int, n_genes: int, seed: int,
+                 timepoints: Sequence[str] = TIMEPOINTS) -> dict[str, Path]:
+    """Simulate a whole cohort and write ``samples.tsv``, ``clinical.tsv``, ``counts.tsv`` and ``truth.tsv``.
+
+    Used by the tests and benchmarks to make cohorts of any size with the demo's generator.
+    Returns the written paths by name.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    samples, clinical = simulate_clinical(n_patients=n_patients, seed=seed, timepoints=timepoints)
+    genes = demo_genes(annotation, n_genes=n_genes, seed=seed)
+    counts, truth = simulate_counts(samples, clinical, genes=genes, seed=seed, timepoints=timepoints)
+    paths = {name: directory / f"{name}.tsv" for name in ("samples", "clinical", "counts", "truth")}
+    samples.to_csv(paths["samples"], sep="\t", index=False)
+    clinical.to_csv(paths["clinical"], sep="\t", index=False)
+    counts.to_csv(paths["counts"], sep="\t")
+    truth.to_csv(paths["truth"], sep="\t", index=False)
+    return paths

@@ -75,7 +75,9 @@ def validate_table(table: pd.DataFrame, *, schema: str | Path, source: str | Pat
                     column = error.message.split("'")[1]
                     raise InputError(f"{source}: column {column!r} is missing or empty on line {index + 2}; "
                                      "it is required")
-                raise InputError(f"{source}, line {index + 2}, column {column!r}: {_describe(error, schema_doc)}")
+                row_id = next((f" ({key} {record[key]})" for key in ("sample", "patient") if key in record), "")
+                raise InputError(f"{source}, line {index + 2}{row_id}, column {column!r}: "
+                                 f"{_describe(error, schema_doc)}")
         raise
 
 

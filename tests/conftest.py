@@ -1,0 +1,55 @@
+"""Shared fixtures: the pinned annotation, a small simulated cohort, and a Snakemake runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from trialrna.annotation import read_gene_annotation
+from trialrna.demo import write_cohort
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+TIMEPOINTS = ["baseline", "on_treatment", "end_of_treatment"]
+
+
+@pytest.fixture(scope="session")
+def annotation() -> pd.DataFrame:
+    return read_gene_annotation(ROOT / "resources/annotation/genes.tsv.gz")
+
+
+@pytest.fixture(scope="session")
+def small_cohort(tmp_path_factory, annotation) -> dict[str, Path]:
+    """8 patients x 3 visits x 1,000 genes from the demo generator (read-only: copy before changing)."""
+    return write_cohort(tmp_path_factory.mktemp("cohort"), annotation=annotation, n_patients=8, n_genes=1000,
+                        seed=11)
+
+
+def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:
+    """Copy a cohort into ``directory/data`` and write ``directory/config.yaml``; returns the config path."""
+    data = directory / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for name in ("samples", "clinical", "counts"):
+        (data / f"{name}.tsv").write_bytes(cohort[name].read_bytes())
+    config = {
+        "counts": {"path": "data/counts.tsv", "format": "matrix"},
+        "samples": "data/samples.tsv",
+        "clinical": "data/clinical.tsv",
+        "timepoints": TIMEPOINTS,
+        "qc": {"n_top_genes": 300},
+    }
+    config.update(overrides)
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def run_snakemake(study: Path, *args: str, cores: int = 2) -> subprocess.CompletedProcess:
+    """Run the workflow's Snakefile with ``study`` as working directory, from another current directory."""
+    command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(study), "--configfile",
+               str(study / "config.yaml"), "--cores", str(cores), *args]
+    return subprocess.run(command, cwd=study.parent, capture_output=True, text=True, timeout=600)

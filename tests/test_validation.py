@@ -1,0 +1,130 @@
+"""Config and sheet validation: every bad-input case names the file, line or key, and what to fix."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from trialrna.cohort import load_sample_metadata
+from trialrna.errors import InputError
+from trialrna.validation import match_counts_to_samples, validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "workflow/schemas"
+TIMEPOINTS = ["baseline", "on_treatment", "end_of_treatment"]
+SAMPLES = "sample\tpatient\ttimepoint\nA1\tP1\tbaseline\nA2\tP1\ton_treatment\nB1\tP2\tbaseline\n"
+CLINICAL = ("patient\tarm\tbest_response\tpfs_months\tpfs_event\n"
+            "P1\teribulin\tPR\t8.5\t1\nP2\teribulin_bevacizumab\tNE\t1.0\t0\n")
+
+
+def load(tmp_path, samples=SAMPLES, clinical=CLINICAL, timepoints=TIMEPOINTS):
+    (tmp_path / "samples.tsv").write_text(samples)
+    (tmp_path / "clinical.tsv").write_text(clinical)
+    return load_sample_metadata(samples_path=tmp_path / "samples.tsv", clinical_path=tmp_path / "clinical.tsv",
+                                timepoints=timepoints, response_rule="orr", schema_dir=SCHEMAS)
+
+
+def test_valid_sheets_join(tmp_path):
+    table = load(tmp_path)
+    assert table["group"].astype(str).tolist() == ["responders", "responders", "nan"]
+    assert list(table["timepoint"].cat.categories) == ["baseline", "on_treatment"]
+
+
+@pytest.mark.parametrize(
+    ("samples", "clinical", "fragments"),
+    [
+        (SAMPLES + "A1\tP1\tend_of_treatment\n", CLINICAL, ["samples.tsv", "duplicated sample id(s) A1",
+                                                           "lines 2, 5"]),
+        (SAMPLES.replace("B1\tP2\tbaseline", "B1\tP2\tscreening"), CLINICAL,
+         ["samples.tsv", "column 'timepoint'", "line(s) 4", "screening", "config timepoints"]),
+        (SAMPLES + "C1\tP3\tbaseline\n", CLINICAL, ["samples.tsv", "line(s) 5", "P3", "missing from the clinical",
+                                                   "clinical.tsv"]),
+        (SAMPLES, CLINICAL.replace("\tPR\t", "\tPRR\t"), ["clinical.tsv", "line 2", "'best_response'", "'PRR'",
+                                                          "CR, PR, SD, PD, NE"]),
+        (SAMPLES, CLINICAL.replace("8.5\t1", "8.5\t2"), ["clinical.tsv", "line 2", "'pfs_event'", "0 = censored"]),
+        (SAMPLES, CLINICAL.replace("8.5\t1", "-1\t1"), ["clinical.tsv", "line 2", "'pfs_months'", "non-negative"]),
+        (SAMPLES, CLINICAL + "P1\teribulin\tSD\t3\t1\n", ["clinical.tsv", "duplicated patient id(s) P1"]),
+        (SAMPLES.replace("\tP1\t", "\t\t"), CLINICAL, ["samples.tsv", "column 'patient'", "line 2"]),
+        (SAMPLES + "D1\tP2\tbaseline\n", CLINICAL, ["samples.tsv", "same timepoint twice"]),
+        (SAMPLES, CLINICAL.replace("eribulin_bevacizumab", "eribulin + bev"), ["clinical.tsv", "line 3", "'arm'"]),
+    ],
+    ids=["dup-sample", "unknown-timepoint", "patient-not-in-clinical", "unknown-response", "event-not-01",
+         "negative-time", "dup-patient", "missing-patient", "repeated-visit", "arm-with-spaces"],
+)
+def test_bad_sheets(tmp_path, samples, clinical, fragments):
+    with pytest.raises(InputError) as error:
+        load(tmp_path, samples=samples, clinical=clinical)
+    for fragment in fragments:
+        assert fragment in str(error.value)
+
+
+def test_missing_sheet(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        load_sample_metadata(samples_path=tmp_path / "none.tsv", clinical_path=tmp_path / "c.tsv",
+                             timepoints=TIMEPOINTS, response_rule="orr", schema_dir=SCHEMAS)
+
+
+def demo_config():
+    return yaml.safe_load((ROOT / "config/config.yaml").read_text())
+
+
+def test_config_defaults_are_filled():
+    config = {"counts": {"path": "c.tsv"}, "samples": "s.tsv", "clinical": "c.tsv", "timepoints": ["baseline"]}
+    validate_config(config, schema=SCHEMAS / "config.schema.yaml", source="config.yaml")
+    assert config["counts"]["format"] == "matrix"
+    assert config["response"]["rule"] == "orr"
+    assert config["qc"]["n_top_genes"] == 1000
+    assert config["demo"]["simulate"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (lambda c: c["qc"].update(n_top_genes="many"), ["my.yaml", "config key qc.n_top_genes", "'many'",
+                                                         "not of type 'integer'"]),
+        (lambda c: c["response"].update(rule="best"), ["config key response.rule", "'best'"]),
+        (lambda c: c.update(timepoints="baseline"), ["config key timepoints", "not of type 'array'"]),
+        (lambda c: c["counts"].update(format="bam"), ["config key counts.format", "'bam'"]),
+        (lambda c: c.update(sample="x.tsv"), ["'sample' was unexpected"]),
+        (lambda c: c.pop("clinical"), ["'clinical' is a required property"]),
+    ],
+    ids=["wrong-type", "bad-enum", "not-a-list", "bad-format", "typo-key", "missing-key"],
+)
+def test_bad_config(change, fragments):
+    config = demo_config()
+    change(config)
+    with pytest.raises(InputError) as error:
+        validate_config(config, schema=SCHEMAS / "config.schema.yaml", source="my.yaml")
+    for fragment in fragments:
+        assert fragment in str(error.value)
+
+
+def counts_table():
+    return pd.DataFrame({"A1": [1, 2], "A2": [3, 4], "B1": [5, 6], "X9": [1, 1]}, index=["G1", "G2"])
+
+
+def test_counts_matched_in_sheet_order_and_extra_columns_warned(tmp_path, caplog):
+    metadata = load(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        matched = match_counts_to_samples(counts_table()[["B1", "A2", "A1", "X9"]], metadata,
+                                          counts_source="counts.tsv", samples_source="samples.tsv")
+    assert list(matched.columns) == ["A1", "A2", "B1"]
+    assert "count column(s) not in the sample sheet samples.tsv are ignored: X9" in caplog.text
+
+
+def test_sample_missing_from_counts(tmp_path):
+    metadata = load(tmp_path)
+    with pytest.raises(InputError) as error:
+        match_counts_to_samples(counts_table().drop(columns="A2"), metadata, counts_source="counts.tsv",
+                                samples_source="samples.tsv")
+    assert "samples.tsv, line(s) 3: sample(s) A2 have no column in the count table counts.tsv" in str(error.value)
+
+
+def test_all_zero_sample(tmp_path):
+    metadata = load(tmp_path)
+    counts = counts_table().assign(A2=0)
+    with pytest.raises(InputError, match="A2 have zero counts for every gene"):
+        match_counts_to_samples(counts, metadata, counts_source="counts.tsv", samples_source="samples.tsv")

@@ -1,0 +1,100 @@
+"""The workflow end to end on a small simulated cohort, run from another working directory."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pandas as pd
+import pytest
+from conftest import ROOT, SNAKEMAKE, make_study, run_snakemake
+from trialrna.demo import planted_symbols
+
+pytestmark = pytest.mark.workflow
+
+QC_OUTPUTS = ["results/qc/library_stats.tsv", "results/qc/library_sizes.png", "results/qc/pca.tsv",
+              "results/qc/pca.png", "results/qc/sample_correlation.png", "results/qc/outliers.tsv"]
+
+
+@pytest.fixture(scope="module")
+def finished_study(tmp_path_factory, small_cohort):
+    study = tmp_path_factory.mktemp("run") / "study"
+    make_study(study, small_cohort)
+    result = run_snakemake(study)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return study
+
+
+def test_runs_from_another_working_directory(finished_study, small_cohort):
+    for output in QC_OUTPUTS:
+        assert (finished_study / output).stat().st_size > 0, output
+    stats = pd.read_csv(finished_study / "results/qc/library_stats.tsv", sep="\t")
+    counts = pd.read_csv(small_cohort["counts"], sep="\t", index_col=0)
+    assert stats.set_index("sample")["library_size"].to_dict() == counts.sum().to_dict()
+    genes = pd.read_csv(finished_study / "results/counts/genes.tsv", sep="\t")
+    assert genes["gene_id"].str.startswith("ENSG").all()
+    assert set(planted_symbols()) <= set(genes["symbol"])  # Ensembl ids mapped to symbols
+    assert not (ROOT / "study").exists()  # nothing written next to the Snakefile
+
+
+def test_rerun_is_a_no_op_and_results_are_deterministic(finished_study):
+    before = (finished_study / "results/qc/pca.tsv").read_bytes()
+    dry = run_snakemake(finished_study, "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+    forced = run_snakemake(finished_study, "--forcerun", "qc_pca")
+    assert forced.returncode == 0, forced.stderr[-2000:]
+    assert (finished_study / "results/qc/pca.tsv").read_bytes() == before
+
+
+def test_report_builds(finished_study):
+    result = run_snakemake(finished_study, "--report", "results/report.html")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (finished_study / "results/report.html").stat().st_size > 10_000
+
+
+def test_sample_missing_from_counts_stops_before_analysis(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
+    missing = counts.columns[1]
+    counts.drop(columns=missing).to_csv(study / "data/counts.tsv", sep="\t")
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    log = (study / "results/logs/prepare_counts.log").read_text()
+    assert f"sample(s) {missing} have no column in the count table data/counts.tsv" in log
+    assert not (study / "results/counts/counts.tsv").exists()  # no half-written result
+    assert not (study / "results/qc").exists()
+
+
+def test_extra_count_columns_are_warned(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
+    counts.assign(UNLISTED_1=counts.iloc[:, 0]).to_csv(study / "data/counts.tsv", sep="\t")
+    result = run_snakemake(study, "--until", "prepare_counts")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ignored: UNLISTED_1" in (study / "results/logs/prepare_counts.log").read_text()
+
+
+def test_bad_sheet_stops_at_parse_time(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    clinical = pd.read_csv(study / "data/clinical.tsv", sep="\t")
+    clinical.iloc[1:].to_csv(study / "data/clinical.tsv", sep="\t", index=False)
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert f"patient(s) {clinical['patient'].iat[0]} are missing from the clinical sheet" in result.stderr
+    assert not (study / "results").exists()
+
+
+def test_config_key_of_wrong_type_stops_at_parse_time(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort, qc={"n_top_genes": "lots"})
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert "config key qc.n_top_genes: 'lots' is not of type 'integer'" in result.stderr
+
+
+def test_lint_is_clean():
+    result = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Lints for" not in result.stdout + result.stderr
