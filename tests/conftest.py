@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
 from trialrna.annotation import read_gene_annotation
 from trialrna.demo import write_cohort
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+
 from trialrna.demo import PLANTED_PROGRAMS, demo_genes, planted_symbols, simulate_clinical, simulate_counts
 
 ROOT = Path(__file__).resolve().parents[1]

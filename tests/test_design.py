@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from trialrna.design import response_group
 
 CODES = pd.Series(["CR", "PR", "SD", "PD", "NE"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from trialrna.errors import InputError
 from trialrna.io import read_counts
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
 from trialrna.cohort import load_sample_metadata
 from trialrna.errors import InputError
 from trialrna.validation import match_counts_to_samples, validate_config

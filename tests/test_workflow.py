@@ -6,6 +6,7 @@ import subprocess
 
 import pandas as pd
 import pytest
+
 from conftest import ROOT, SNAKEMAKE, make_study, run_snakemake
 from trialrna.demo import planted_symbols
 
@@ -98,3 +99,9 @@ def test_lint_is_clean():
     result = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_ruff_is_clean():
+    ruff = str(SNAKEMAKE).replace("snakemake", "ruff")
+    result = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
