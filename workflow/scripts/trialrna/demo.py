@@ -163,7 +163,7 @@ def simulate_clinical(*, n_patients: int = 60, seed: int, arms: Sequence[str] = 
 
 def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.DataFrame, seed: int,
                     timepoints: Sequence[str] = TIMEPOINTS, planted_log2fc: tuple[float, float] = (1.0, 2.0),
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    dispersion_scatter: float = 0.45) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate negative-binomial raw counts with patient effects, visit effects and the planted programmes.
 
     Parameters
@@ -178,6 +178,8 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
         Visits in order, baseline first.
     planted_log2fc
         Range of the planted end-of-treatment log2 fold change in non-responders on bevacizumab.
+    dispersion_scatter
+        SD of the gene-wise log-dispersion around the mean-dispersion trend.
 
     Returns
     -------
@@ -203,7 +205,7 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     proportion = np.exp(log_abundance) / np.exp(log_abundance).sum()
     library_size = rng.lognormal(np.log(22e6), 0.3, n_samples)
     typical_mean = proportion * 22e6
-    dispersion = (0.06 + 1.2 / np.maximum(typical_mean, 0.5)) * rng.lognormal(0, 0.45, n_genes)
+    dispersion = (0.06 + 1.2 / np.maximum(typical_mean, 0.5)) * rng.lognormal(0, dispersion_scatter, n_genes)
 
     log_fold = np.zeros((n_genes, n_samples))
     patient_codes, patient_index = np.unique(meta["patient"], return_inverse=True)

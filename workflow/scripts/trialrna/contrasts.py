@@ -1,0 +1,253 @@
+"""Plan the DE designs and contrasts of a longitudinal responder study from its sample metadata.
+
+Three families (names fixed by DESIGN.md; positive log2FC = higher in the first named group):
+
+- ``response_{visit}``: responders vs non-responders at one visit, ``~ covariates + group``.
+- ``time_{visit}_{group}``: that visit vs baseline within a response group, paired by patient.
+- ``interaction_{visit}``: change from baseline in responders minus change in non-responders.
+
+Time and interaction contrasts come from one fit of DESeq2's "individuals nested within groups" design
+``~ group + group:patient + group:timepoint``, with all-zero columns dropped when visits are missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from trialrna.design import GROUPS
+from trialrna.errors import InputError
+
+log = logging.getLogger(__name__)
+
+RESPONDERS, NON_RESPONDERS = GROUPS
+#: Minimum samples per group (cross-sectional) or patients per group with the visit (longitudinal).
+MIN_PER_GROUP = 2
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One tested contrast: named weights on the design's columns."""
+
+    name: str
+    weights: dict[str, float]
+    description: str
+
+    def vector(self, columns: Sequence[str]) -> np.ndarray:
+        """The contrast as a vector over ``columns``."""
+        return np.array([self.weights.get(column, 0.0) for column in columns])
+
+    @property
+    def coefficient(self) -> str | None:
+        """The design column when the contrast is a single coefficient (then LFC shrinkage applies)."""
+        if len(self.weights) == 1 and next(iter(self.weights.values())) == 1.0:
+            return next(iter(self.weights))
+        return None
+
+
+@dataclass
+class DesignFit:
+    """One design fitted once by DESeq2, with every contrast tested from that fit."""
+
+    name: str
+    formula: str
+    design: pd.DataFrame  # samples x columns, float
+    contrasts: list[Contrast] = field(default_factory=list)
+    #: Reduced design for the likelihood-ratio test, if this fit carries one.
+    reduced: pd.DataFrame | None = None
+    lrt_name: str | None = None
+
+
+@dataclass
+class ContrastPlan:
+    """All designs of one analysis (the whole cohort or one arm), and what was skipped and why."""
+
+    fits: list[DesignFit]
+    skipped: list[tuple[str, str]]
+    dropped_patients: list[str]
+
+    @property
+    def contrast_names(self) -> list[str]:
+        return [contrast.name for fit in self.fits for contrast in fit.contrasts]
+
+
+def _dummies(values: pd.Series, *, name: str) -> pd.DataFrame:
+    """Treatment-coded indicator columns (first level as reference), named ``name_level``."""
+    levels = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else sorted(
+        values.unique())
+    present = [level for level in levels if (values == level).any()]
+    return pd.DataFrame({f"{name}_{level}": (values == level).astype(float) for level in present[1:]},
+                        index=values.index)
+
+
+def explain_rank_deficiency(design: pd.DataFrame, factors: pd.DataFrame, *, context: str) -> None:
+    """Raise a plain-words :class:`InputError` if ``design`` is not of full column rank.
+
+    Parameters
+    ----------
+    design
+        Samples x columns design matrix.
+    factors
+        The sample-level variables the design was built from (for the explanation).
+    context
+        What is being fitted, for the message (e.g. ``contrast response_baseline``).
+    """
+    matrix = design.to_numpy()
+    if np.linalg.matrix_rank(matrix) == matrix.shape[1]:
+        return
+    reasons = []
+    names = list(factors.columns)
+    for index, first in enumerate(names):
+        for second in names[index + 1:]:
+            table = pd.crosstab(factors[first].astype(str), factors[second].astype(str))
+            if ((table > 0).sum(axis=1) <= 1).all() or ((table > 0).sum(axis=0) <= 1).all():
+                pairs = ", ".join(f"{a} -> {b}" for a, b in
+                                  factors[[first, second]].astype(str).drop_duplicates().itertuples(index=False))
+                reasons.append(f"{first} is identical to {second} in this cohort ({pairs})")
+    for column in names:
+        if factors[column].nunique() == 1:
+            reasons.append(f"{column} has a single value ({factors[column].iat[0]})")
+    dependent, rank = [], 0
+    for position in range(matrix.shape[1]):
+        new_rank = np.linalg.matrix_rank(matrix[:, : position + 1])
+        if new_rank == rank:
+            dependent.append(design.columns[position])
+        rank = new_rank
+    reasons = reasons or [f"design column(s) {', '.join(dependent)} are combinations of the others"]
+    raise InputError(
+        f"The design for {context} is not full rank: {'; '.join(reasons)}. Remove the confounded covariate "
+        "from de.covariates in the config, or analyse the groups separately."
+    )
+
+
+def _cross_sectional(metadata: pd.DataFrame, visit: str, *, covariates: Sequence[str]
+                     ) -> tuple[DesignFit | None, str | None]:
+    subset = metadata[(metadata["timepoint"] == visit) & metadata["group"].notna()]
+    name = f"response_{visit}"
+    sizes = subset["group"].value_counts()
+    if min(sizes.get(RESPONDERS, 0), sizes.get(NON_RESPONDERS, 0)) < MIN_PER_GROUP:
+        return None, (f"{name}: fewer than {MIN_PER_GROUP} samples in a group "
+                      f"({sizes.get(RESPONDERS, 0)} responders, {sizes.get(NON_RESPONDERS, 0)} non-responders)")
+    used = [column for column in covariates if subset[column].nunique(dropna=False) > 1]
+    for column in set(covariates) - set(used):
+        log.info("%s: covariate %s has one value in this subset and is left out", name, column)
+    parts = [pd.DataFrame({"Intercept": 1.0}, index=subset.index)]
+    for column in used:
+        values = subset[column]
+        if pd.api.types.is_numeric_dtype(values):
+            # Centred so the intercept stays interpretable; DESeq2 recommends scaling continuous covariates.
+            parts.append(pd.DataFrame({column: (values - values.mean()) / (values.std() or 1.0)}))
+        else:
+            parts.append(_dummies(values.astype(str), name=column))
+    group_column = f"group_{RESPONDERS}"
+    parts.append(pd.DataFrame({group_column: (subset["group"] == RESPONDERS).astype(float)}))
+    design = pd.concat(parts, axis=1).set_axis(subset["sample"].tolist())
+    explain_rank_deficiency(design, subset[[*used, "group"]].rename(columns={"group": "response"}),
+                            context=f"contrast {name}")
+    formula = "~ " + " + ".join([*used, "group"])
+    contrast = Contrast(name, {group_column: 1.0}, f"responders vs non-responders at {visit}")
+    return DesignFit(f"cross_sectional_{visit}", formula, design, [contrast]), None
+
+
+def _nested(metadata: pd.DataFrame, visits: Sequence[str]) -> tuple[DesignFit | None, list[str], list[str]]:
+    """DESeq2's nested design over all visits; returns the fit, skip reasons and dropped patients."""
+    grouped = metadata[metadata["group"].notna()]
+    visits_per_patient = grouped.groupby("patient")["timepoint"].nunique()
+    dropped = sorted(visits_per_patient.index[visits_per_patient < 2])
+    subset = grouped[~grouped["patient"].isin(dropped)]
+    skipped = []
+    baseline, later = visits[0], list(visits[1:])
+    parts = [pd.DataFrame({"Intercept": 1.0, f"group_{RESPONDERS}": (subset["group"] == RESPONDERS).astype(float)},
+                          index=subset.index)]
+    for group in GROUPS:
+        patients = sorted(subset.loc[subset["group"] == group, "patient"].unique())
+        # The group's first patient is the reference level of group:patient, as in model.matrix.
+        parts.append(pd.DataFrame({f"{group}:patient_{patient}": ((subset["group"] == group) &
+                                                                  (subset["patient"] == patient)).astype(float)
+                                   for patient in patients[1:]}, index=subset.index))
+    contrasts, time_columns = [], {}
+    for visit in later:
+        for group in GROUPS:
+            at_visit = subset[(subset["group"] == group) & (subset["timepoint"] == visit)]
+            name = f"time_{visit}_{group}"
+            if at_visit["patient"].nunique() < MIN_PER_GROUP:
+                skipped.append(f"{name}: fewer than {MIN_PER_GROUP} {group.replace('_', '-')} patients with "
+                               f"{visit} and another visit ({at_visit['patient'].nunique()})")
+                continue
+            column = f"{group}:{visit}"
+            time_columns[(group, visit)] = column
+            parts.append(pd.DataFrame({column: ((subset["group"] == group) &
+                                                (subset["timepoint"] == visit)).astype(float)}))
+            contrasts.append(Contrast(name, {column: 1.0}, f"{visit} vs {baseline} in {group.replace('_', '-')}, "
+                                                           "paired by patient"))
+        if (RESPONDERS, visit) in time_columns and (NON_RESPONDERS, visit) in time_columns:
+            contrasts.append(Contrast(f"interaction_{visit}",
+                                      {time_columns[(RESPONDERS, visit)]: 1.0,
+                                       time_columns[(NON_RESPONDERS, visit)]: -1.0},
+                                      f"change {baseline} -> {visit} in responders minus in non-responders"))
+        else:
+            skipped.append(f"interaction_{visit}: needs the {visit} change in both groups")
+    if not contrasts:
+        return None, skipped, dropped
+    design = pd.concat(parts, axis=1).set_axis(subset["sample"].tolist())
+    design = design.loc[:, design.abs().sum(axis=0) > 0]  # all-zero columns when visits are missing
+    factors = subset[["group", "patient", "timepoint"]].astype(str).rename(columns={"group": "response"})
+    explain_rank_deficiency(design, factors, context="the longitudinal (nested) design")
+    reduced, lrt_name = None, None
+    both = [visit for visit in later if (RESPONDERS, visit) in time_columns and (NON_RESPONDERS, visit) in
+            time_columns]
+    if both:
+        # Reduced model: one time course shared by both groups; the LRT asks whether trajectories differ.
+        kept = [column for column in design.columns if column not in {time_columns[(g, v)] for g in GROUPS
+                                                                      for v in both}]
+        shared = pd.DataFrame({f"time:{visit}": (subset["timepoint"] == visit).astype(float).to_numpy()
+                               for visit in both}, index=design.index)
+        reduced = pd.concat([design[kept], shared], axis=1)
+        lrt_name = "lrt_time_by_response"
+    formula = "~ group + group:patient + group:timepoint"
+    return DesignFit("longitudinal", formula, design, contrasts, reduced, lrt_name), skipped, dropped
+
+
+def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm",)) -> ContrastPlan:
+    """All designs and contrasts the metadata supports.
+
+    Parameters
+    ----------
+    metadata
+        Per-sample table (:func:`trialrna.cohort.read_sample_metadata`): ``sample``, ``patient``,
+        ordered categorical ``timepoint``, ``group`` (missing for NE) and the covariate columns.
+    covariates
+        Patient- or sample-level columns adjusted for in the cross-sectional contrasts.
+
+    Returns
+    -------
+    The fits, the skipped contrasts with reasons, and the patients dropped from paired contrasts.
+    """
+    missing = [column for column in covariates if column not in metadata.columns]
+    if missing:
+        raise InputError(f"de.covariates {', '.join(missing)} are not columns of the sample or clinical sheet; "
+                         f"available: {', '.join(metadata.columns)}")
+    visits = list(metadata["timepoint"].cat.categories)
+    fits, skipped = [], []
+    for visit in visits:
+        fit, reason = _cross_sectional(metadata, visit, covariates=covariates)
+        if fit:
+            fits.append(fit)
+        else:
+            skipped.append(reason)
+    dropped: list[str] = []
+    if len(visits) > 1:
+        fit, reasons, dropped = _nested(metadata, visits)
+        skipped.extend(reasons)
+        if fit:
+            fits.append(fit)
+    for reason in skipped:
+        log.warning("skipped %s", reason)
+    if dropped:
+        log.info("%d patient(s) with a single visit dropped from paired contrasts: %s", len(dropped),
+                 ", ".join(dropped))
+    return ContrastPlan(fits, [tuple(reason.split(": ", 1)) for reason in skipped], dropped)

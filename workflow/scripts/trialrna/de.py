@@ -1,0 +1,237 @@
+"""Differential expression with pydeseq2, made to follow R DESeq2 where pydeseq2 departs from it.
+
+- :class:`TrialDeseqDataSet` estimates the dispersion prior variance by DESeq2's Monte Carlo match when the
+  residual degrees of freedom are 3 or fewer (pydeseq2 falls back to the 0.25 floor there).
+- :class:`TrialInference` keeps the dispersion prior in the grid search that replaces a failed MAP optimisation
+  (pydeseq2 0.5.4's ``fit_alpha_mle`` drops it there and returns the unshrunken estimate, as DESeq2 does not).
+- :func:`likelihood_ratio_test` adds DESeq2's ``test="LRT"``, built on pydeseq2's size factors, dispersions,
+  IRLS, Cook's filtering and independent filtering.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from pydeseq2.dds import DeseqDataSet
+from pydeseq2.default_inference import DefaultInference
+from pydeseq2.ds import DeseqStats
+from pydeseq2.grid_search import grid_fit_alpha
+from scipy.stats import chi2, nbinom
+from skmisc.loess import loess
+
+from trialrna.contrasts import Contrast, DesignFit
+from trialrna.errors import InputError
+
+log = logging.getLogger(__name__)
+
+RESULT_COLUMNS = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
+                  "log2FoldChange_shrunk"]
+
+
+def dispersion_prior_variance_by_simulation(residuals: np.ndarray, *, df: int, seed: int = 2,
+                                            n_draws: int = 10_000) -> float:
+    """DESeq2's estimate of the log-dispersion prior variance for residual df <= 3.
+
+    Follows ``DESeq2:::estimateDispersionsPriorVar``: for each candidate variance on a grid of 200 values in
+    [0, 8], simulate log residuals ``log(chi2_df / df) + N(0, variance)``, measure the KL divergence of their
+    histogram from the observed residuals' histogram, smooth the divergences with loess (span 0.2, as R's
+    ``loess``) and take the minimiser on a fine grid. The caller applies DESeq2's floor of 0.25.
+
+    Parameters
+    ----------
+    residuals
+        log(gene-wise dispersion) - log(trend), for genes above the minimum dispersion.
+    df
+        Residual degrees of freedom (samples minus design columns).
+    seed
+        Seed of the simulation (DESeq2 uses ``set.seed(2)``; R's and numpy's streams differ, the estimate does
+        not depend on them beyond Monte Carlo error).
+    """
+    rng = np.random.default_rng(seed)
+    breaks = np.arange(-20, 21) / 2
+    observed = residuals[(residuals > breaks[0]) & (residuals < breaks[-1])]
+    observed_density, _ = np.histogram(observed, bins=breaks, density=True)
+    grid = np.linspace(0, 8, 200)
+    divergence = np.empty_like(grid)
+    for index, variance in enumerate(grid):
+        simulated = np.log(rng.chisquare(df, n_draws)) + rng.normal(0, np.sqrt(variance), n_draws) - np.log(df)
+        simulated = simulated[(simulated > breaks[0]) & (simulated < breaks[-1])]
+        simulated_density, _ = np.histogram(simulated, bins=breaks, density=True)
+        both = np.concatenate([observed_density, simulated_density])
+        small = both[both > 0].min()
+        divergence[index] = np.sum(observed_density * (np.log(observed_density + small) -
+                                                       np.log(simulated_density + small)))
+    smoother = loess(grid, divergence, span=0.2, degree=2)
+    smoother.fit()
+    fine_grid = np.linspace(0, 8, 1000)
+    return float(fine_grid[np.argmin(smoother.predict(fine_grid).values)])
+
+
+class TrialInference(DefaultInference):
+    """pydeseq2's inference, with the prior kept in the grid search after a failed MAP dispersion fit."""
+
+    def alpha_mle(self, counts: np.ndarray, design_matrix: np.ndarray, mu: np.ndarray, alpha_hat: np.ndarray,
+                  min_disp: float, max_disp: float, prior_disp_var: float | None = None, cr_reg: bool = True,
+                  prior_reg: bool = False, optimizer: str = "L-BFGS-B") -> tuple[np.ndarray, np.ndarray]:
+        """Dispersion MLE or MAP per gene; as DESeq2's ``fitDispGrid``, the fallback grid keeps the prior."""
+        dispersions, converged = super().alpha_mle(
+            counts=counts, design_matrix=design_matrix, mu=mu, alpha_hat=alpha_hat, min_disp=min_disp,
+            max_disp=max_disp, prior_disp_var=prior_disp_var, cr_reg=cr_reg, prior_reg=prior_reg,
+            optimizer=optimizer)
+        if prior_reg:
+            for gene in np.flatnonzero(~np.asarray(converged, dtype=bool)):
+                dispersions[gene] = np.exp(grid_fit_alpha(
+                    counts[:, gene], design_matrix, mu[:, gene], alpha_hat[gene], min_disp, max_disp,
+                    prior_disp_var=prior_disp_var, cr_reg=cr_reg, prior_reg=True))
+        return dispersions, converged
+
+
+class TrialDeseqDataSet(DeseqDataSet):
+    """A :class:`pydeseq2.dds.DeseqDataSet` with DESeq2's prior variance for few residual degrees of freedom."""
+
+    #: Seed of the Monte Carlo prior-variance estimate.
+    prior_seed: int = 2
+
+    def fit_dispersion_prior(self) -> None:
+        """Fit the dispersion prior; with residual df <= 3 use DESeq2's simulation instead of MAD - trigamma."""
+        df = self.n_obs - self.obsm["design_matrix"].shape[1]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="As the residual degrees of freedom is less than 3")
+            super().fit_dispersion_prior()
+        if 0 < df <= 3:
+            var = self[:, self.non_zero_genes].var
+            above = var["genewise_dispersions"] >= 100 * self.min_disp
+            residuals = np.log(var.loc[above, "genewise_dispersions"]) - np.log(var.loc[above, "fitted_dispersions"])
+            estimate = dispersion_prior_variance_by_simulation(residuals.to_numpy(), df=df, seed=self.prior_seed)
+            self.uns["prior_disp_var"] = np.asarray(max(estimate, 0.25))
+            log.info("residual df %d <= 3: dispersion prior variance %.3f by simulation (DESeq2's method)", df,
+                     self.uns["prior_disp_var"])
+
+
+def filter_expressed(counts: pd.DataFrame, *, min_count: int, min_samples: int, context: str) -> pd.DataFrame:
+    """Keep genes with at least ``min_count`` reads in at least ``min_samples`` samples.
+
+    Raises
+    ------
+    InputError
+        When no gene passes, naming the thresholds to relax.
+    """
+    kept = counts[(counts >= min_count).sum(axis=1) >= min_samples]
+    if kept.empty:
+        raise InputError(f"{context}: no gene has >= {min_count} counts in >= {min_samples} samples; "
+                         "lower de.min_count or de.min_samples in the config, or check the count table")
+    log.info("%s: %d of %d genes pass the expression filter (>= %d counts in >= %d samples)", context, len(kept),
+             len(counts), min_count, min_samples)
+    return kept
+
+
+def fit_design(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int) -> TrialDeseqDataSet:
+    """Fit DESeq2's model (size factors, dispersions, LFCs, Cook's refit) for one design.
+
+    Parameters
+    ----------
+    counts
+        Raw counts, genes x samples; the design's samples are taken.
+    design
+        Samples x columns design matrix (full rank).
+    n_cpus
+        Processes pydeseq2 may use (the rule's threads).
+    """
+    dds = TrialDeseqDataSet(counts=counts[design.index].T, metadata=pd.DataFrame(index=design.index),
+                            design=design, inference=TrialInference(n_cpus=n_cpus), quiet=True)
+    dds.deseq2()
+    return dds
+
+
+def _table(stats: DeseqStats, genes: pd.DataFrame) -> pd.DataFrame:
+    table = stats.results_df.copy()
+    table.index.name = "gene_id"
+    table = table.reset_index()
+    table.insert(1, "symbol", table["gene_id"].map(genes.set_index("gene_id")["symbol"]).fillna(table["gene_id"]))
+    return table
+
+
+def test_contrasts(dds: DeseqDataSet, contrasts: Sequence[Contrast], *, genes: pd.DataFrame, alpha: float,
+                   n_cpus: int, shrink: bool = True) -> dict[str, pd.DataFrame]:
+    """Wald tests of every contrast from one fit, with DESeq2's Cook's and independent filtering.
+
+    Where a contrast is a single design coefficient, ``log2FoldChange_shrunk`` holds pydeseq2's apeGLM-style
+    shrunken estimate; otherwise it is missing (pydeseq2 shrinks coefficients only).
+    """
+    columns = list(dds.obsm["design_matrix"].columns)
+    tables = {}
+    for contrast in contrasts:
+        stats = DeseqStats(dds, contrast=contrast.vector(columns), alpha=alpha, quiet=True, n_cpus=n_cpus)
+        stats.summary()
+        table = _table(stats, genes)
+        table["log2FoldChange_shrunk"] = np.nan
+        if shrink and contrast.coefficient:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*had NaN/infinite values during LFC shrinkage")
+                stats.lfc_shrink(coeff=contrast.coefficient)
+            table["log2FoldChange_shrunk"] = (stats.LFC[contrast.coefficient] / np.log(2)).to_numpy()
+        tables[contrast.name] = table[RESULT_COLUMNS]
+    return tables
+
+
+def _counts_after_cooks_replacement(dds: DeseqDataSet) -> np.ndarray:
+    counts = np.asarray(dds.X, dtype=float).copy()
+    if "refitted" in dds.var and dds.var["refitted"].any():
+        refitted = dds.var_names[dds.var["refitted"].to_numpy()]
+        replaced = dds.counts_to_refit[:, refitted]
+        counts[:, dds.var_names.get_indexer(refitted)] = np.asarray(replaced.X, dtype=float)
+    return counts
+
+
+def likelihood_ratio_test(dds: DeseqDataSet, reduced: pd.DataFrame, *, genes: pd.DataFrame, alpha: float,
+                          n_cpus: int, report: Contrast | None = None) -> pd.DataFrame:
+    """DESeq2's likelihood-ratio test of the fitted (full) design against ``reduced``.
+
+    Both models are refitted by pydeseq2's IRLS with the final dispersions (on Cook's-replaced counts where
+    pydeseq2 refitted), the statistic is twice the difference of negative-binomial log-likelihoods, compared to
+    chi-square with the difference in columns as degrees of freedom. Cook's and independent filtering then
+    follow DESeq2's ``results()``. ``log2FoldChange``/``lfcSE`` are those of ``report`` (Wald), if given.
+    """
+    full = dds.obsm["design_matrix"]
+    degrees = full.shape[1] - reduced.shape[1]
+    if degrees <= 0:
+        raise ValueError("the reduced design must have fewer columns than the full design")
+    counts = _counts_after_cooks_replacement(dds)[:, dds.non_zero_idx]
+    dispersion = dds.var["dispersions"].to_numpy()[dds.non_zero_idx]
+    size_factors = dds.obs["size_factors"].to_numpy()
+    log_likelihood = []
+    for design in (full, reduced.loc[full.index]):
+        _, mu, _, _ = dds.inference.irls(counts=counts, size_factors=size_factors, design_matrix=design.to_numpy(),
+                                         disp=dispersion, min_mu=dds.min_mu, beta_tol=dds.beta_tol)
+        size = 1.0 / dispersion
+        log_likelihood.append(nbinom.logpmf(counts, size[None, :], size[None, :] / (size[None, :] + mu)).sum(0))
+    statistic = 2 * (log_likelihood[0] - log_likelihood[1])
+    weights = report.vector(list(full.columns)) if report else np.eye(full.shape[1])[-1]
+    stats = DeseqStats(dds, contrast=weights, alpha=alpha, quiet=True, n_cpus=n_cpus)
+    stats.run_wald_test()
+    stats.statistics = pd.Series(np.nan, index=dds.var_names)
+    stats.p_values = pd.Series(np.nan, index=dds.var_names)
+    stats.statistics.iloc[dds.non_zero_idx] = statistic
+    stats.p_values.iloc[dds.non_zero_idx] = chi2.sf(statistic, degrees)
+    stats.summary()
+    table = _table(stats, genes)
+    table["log2FoldChange_shrunk"] = np.nan
+    return table[RESULT_COLUMNS]
+
+
+def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha: float, n_cpus: int,
+            min_count: int, min_samples: int) -> dict[str, pd.DataFrame]:
+    """Filter, fit one design and test all of its contrasts (and its LRT, if it has one)."""
+    expressed = filter_expressed(counts[fit.design.index], min_count=min_count, min_samples=min_samples,
+                                 context=f"design {fit.name}")
+    dds = fit_design(expressed, fit.design, n_cpus=n_cpus)
+    tables = test_contrasts(dds, fit.contrasts, genes=genes, alpha=alpha, n_cpus=n_cpus)
+    if fit.reduced is not None:
+        last_interaction = next((c for c in reversed(fit.contrasts) if c.name.startswith("interaction_")), None)
+        tables[fit.lrt_name] = likelihood_ratio_test(dds, fit.reduced, genes=genes, alpha=alpha, n_cpus=n_cpus,
+                                                     report=last_interaction)
+    return tables
