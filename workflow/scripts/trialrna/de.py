@@ -2,8 +2,10 @@
 
 - :class:`TrialDeseqDataSet` estimates the dispersion prior variance by DESeq2's Monte Carlo match when the
   residual degrees of freedom are 3 or fewer (pydeseq2 falls back to the 0.25 floor there).
-- :class:`TrialInference` keeps the dispersion prior in the grid search that replaces a failed MAP optimisation
-  (pydeseq2 0.5.4's ``fit_alpha_mle`` drops it there and returns the unshrunken estimate, as DESeq2 does not).
+- :class:`TrialInference` estimates gene-wise and MAP dispersions by DESeq2's line search
+  (:mod:`trialrna.dispersion`). pydeseq2 0.5.4 uses L-BFGS-B, which stops elsewhere on high-count genes, and
+  when it fails on a MAP fit its fallback grid drops the prior, returning the unshrunken estimate.
+- :class:`TrialDeseqDataSet` also fits the dispersion trend as DESeq2's ``parametricDispersionFit``.
 - :func:`likelihood_ratio_test` adds DESeq2's ``test="LRT"``, built on pydeseq2's size factors, dispersions,
   IRLS, Cook's filtering and independent filtering.
 """
@@ -19,11 +21,11 @@ import pandas as pd
 from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
-from pydeseq2.grid_search import grid_fit_alpha
 from scipy.stats import chi2, nbinom
 from skmisc.loess import loess
 
 from trialrna.contrasts import Contrast, DesignFit
+from trialrna.dispersion import deseq2_genewise_dispersions, deseq2_map_dispersions, parametric_dispersion_trend
 from trialrna.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -72,22 +74,30 @@ def dispersion_prior_variance_by_simulation(residuals: np.ndarray, *, df: int, s
 
 
 class TrialInference(DefaultInference):
-    """pydeseq2's inference, with the prior kept in the grid search after a failed MAP dispersion fit."""
+    """pydeseq2's inference with DESeq2's dispersion line search for the gene-wise and MAP estimates.
+
+    pydeseq2 calls ``alpha_mle`` first without the prior (gene-wise) and then with it (MAP) on the same genes,
+    also inside its Cook's refit; the gene-wise estimates are kept between the two calls because DESeq2 starts
+    the MAP search from them.
+    """
+
+    _genewise: np.ndarray | None = None
 
     def alpha_mle(self, counts: np.ndarray, design_matrix: np.ndarray, mu: np.ndarray, alpha_hat: np.ndarray,
                   min_disp: float, max_disp: float, prior_disp_var: float | None = None, cr_reg: bool = True,
                   prior_reg: bool = False, optimizer: str = "L-BFGS-B") -> tuple[np.ndarray, np.ndarray]:
-        """Dispersion MLE or MAP per gene; as DESeq2's ``fitDispGrid``, the fallback grid keeps the prior."""
-        dispersions, converged = super().alpha_mle(
-            counts=counts, design_matrix=design_matrix, mu=mu, alpha_hat=alpha_hat, min_disp=min_disp,
-            max_disp=max_disp, prior_disp_var=prior_disp_var, cr_reg=cr_reg, prior_reg=prior_reg,
-            optimizer=optimizer)
-        if prior_reg:
-            for gene in np.flatnonzero(~np.asarray(converged, dtype=bool)):
-                dispersions[gene] = np.exp(grid_fit_alpha(
-                    counts[:, gene], design_matrix, mu[:, gene], alpha_hat[gene], min_disp, max_disp,
-                    prior_disp_var=prior_disp_var, cr_reg=cr_reg, prior_reg=True))
-        return dispersions, converged
+        """Gene-wise estimates (``prior_reg=False``) or MAP estimates around the trend ``alpha_hat``."""
+        if not prior_reg:
+            dispersions, converged = deseq2_genewise_dispersions(counts, mu, design_matrix, alpha_hat,
+                                                                 min_disp=min_disp, max_disp=max_disp,
+                                                                 n_jobs=self.n_cpus)
+            self._genewise = np.clip(dispersions, min_disp, max_disp)
+            return dispersions, converged
+        genewise = self._genewise if self._genewise is not None and len(self._genewise) == len(alpha_hat) \
+            else alpha_hat
+        return deseq2_map_dispersions(counts, mu, design_matrix, genewise=genewise, trend=alpha_hat,
+                                      prior_variance=float(prior_disp_var), min_disp=min_disp, max_disp=max_disp,
+                                      n_jobs=self.n_cpus)
 
 
 class TrialDeseqDataSet(DeseqDataSet):
@@ -95,6 +105,30 @@ class TrialDeseqDataSet(DeseqDataSet):
 
     #: Seed of the Monte Carlo prior-variance estimate.
     prior_seed: int = 2
+
+    def _fit_parametric_dispersion_trend(self, vst: bool = False) -> None:
+        """DESeq2's trend: genes with dispersion > 100 * min_disp, iterated Gamma GLM (see dispersion module)."""
+        name = "vst_genewise_dispersions" if vst else "genewise_dispersions"
+        if name not in self.var:
+            self.fit_genewise_dispersions(vst)
+        var = self.var.loc[self.non_zero_genes]
+        used = var[name] > 100 * self.min_disp
+        coefficients = parametric_dispersion_trend(var.loc[used, "_normed_means"].to_numpy(),
+                                                   var.loc[used, name].to_numpy())
+        if coefficients is None:
+            log.warning("the parametric dispersion trend did not fit (a coefficient <= 0); pydeseq2's fallback "
+                        "is used (DESeq2 would switch to a local fit)")
+            super()._fit_parametric_dispersion_trend(vst)
+            return
+        coefficients = pd.Series(coefficients, index=["a0", "a1"])
+        if vst:
+            self.uns["vst_trend_coeffs"] = coefficients
+            return
+        self.uns["trend_coeffs"] = coefficients
+        self.uns["disp_function_type"] = "parametric"
+        self.var["fitted_dispersions"] = np.full(self.n_vars, np.nan)
+        self.var.loc[self.var["non_zero"], "fitted_dispersions"] = self.disp_function(
+            self.var.loc[self.var["non_zero"], "_normed_means"])
 
     def fit_dispersion_prior(self) -> None:
         """Fit the dispersion prior; with residual df <= 3 use DESeq2's simulation instead of MAD - trigamma."""
@@ -155,7 +189,7 @@ def _table(stats: DeseqStats, genes: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def test_contrasts(dds: DeseqDataSet, contrasts: Sequence[Contrast], *, genes: pd.DataFrame, alpha: float,
+def wald_test_contrasts(dds: DeseqDataSet, contrasts: Sequence[Contrast], *, genes: pd.DataFrame, alpha: float,
                    n_cpus: int, shrink: bool = True) -> dict[str, pd.DataFrame]:
     """Wald tests of every contrast from one fit, with DESeq2's Cook's and independent filtering.
 
@@ -229,7 +263,7 @@ def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha:
     expressed = filter_expressed(counts[fit.design.index], min_count=min_count, min_samples=min_samples,
                                  context=f"design {fit.name}")
     dds = fit_design(expressed, fit.design, n_cpus=n_cpus)
-    tables = test_contrasts(dds, fit.contrasts, genes=genes, alpha=alpha, n_cpus=n_cpus)
+    tables = wald_test_contrasts(dds, fit.contrasts, genes=genes, alpha=alpha, n_cpus=n_cpus)
     if fit.reduced is not None:
         last_interaction = next((c for c in reversed(fit.contrasts) if c.name.startswith("interaction_")), None)
         tables[fit.lrt_name] = likelihood_ratio_test(dds, fit.reduced, genes=genes, alpha=alpha, n_cpus=n_cpus,
