@@ -14,6 +14,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/inputs.smk"
 include: "workflow/rules/qc.smk"
+include: "workflow/rules/diffexp.smk"
 
 
 rule all:

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.workflow
 
 QC_OUTPUTS = ["results/qc/library_stats.tsv", "results/qc/library_sizes.png", "results/qc/pca.tsv",
               "results/qc/pca.png", "results/qc/sample_correlation.png", "results/qc/outliers.tsv"]
+DE_COLUMNS = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
+              "log2FoldChange_shrunk"]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,19 @@ def test_runs_from_another_working_directory(finished_study, small_cohort):
     assert genes["gene_id"].str.startswith("ENSG").all()
     assert set(planted_symbols()) <= set(genes["symbol"])  # Ensembl ids mapped to symbols
     assert not (ROOT / "study").exists()  # nothing written next to the Snakefile
+
+
+def test_de_outputs(finished_study):
+    contrasts = pd.read_csv(finished_study / "results/de/contrasts.tsv", sep="\t")
+    tested = contrasts.loc[contrasts["status"] == "tested", "contrast"]
+    assert "response_baseline" in set(tested) and "lrt_time_by_response" in set(tested)
+    summary = pd.read_csv(finished_study / "results/de/summary.tsv", sep="\t")
+    assert set(summary["contrast"]) == set(tested)
+    for name in tested:
+        table = pd.read_csv(finished_study / f"results/de/{name}.tsv", sep="\t")
+        assert list(table.columns) == DE_COLUMNS
+        for kind in ("ma", "volcano", "pvalues"):
+            assert (finished_study / f"results/de/plots/{name}.{kind}.png").stat().st_size > 0
 
 
 def test_rerun_is_a_no_op_and_results_are_deterministic(finished_study):

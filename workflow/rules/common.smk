@@ -1,4 +1,5 @@
 # Config and sheet validation at parse time, and the helpers every rule file uses.
+import os
 import sys
 from pathlib import Path
 
@@ -6,6 +7,7 @@ WORKFLOW_ROOT = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 
 from trialrna.cohort import load_sample_metadata
+from trialrna.contrasts import scope_plans
 from trialrna.validation import validate_config
 
 SCHEMAS = WORKFLOW_ROOT / "workflow" / "schemas"
@@ -24,6 +26,37 @@ SAMPLE_METADATA = load_sample_metadata(
     response_rule=config["response"]["rule"],
     schema_dir=SCHEMAS,
 )
+DE_PLANS = scope_plans(
+    SAMPLE_METADATA,
+    covariates=config["de"]["covariates"],
+    per_arm=config["de"]["per_arm"],
+)
+
+
+def fit_result_names(fit):
+    """Result tables one design fit writes: its contrasts, and its likelihood-ratio test if any."""
+    return [c.name for c in fit.contrasts] + ([fit.lrt_name] if fit.lrt_name else [])
+
+
+def de_rule_name(scope, fit):
+    return f"de_{scope.replace(os.sep, '_')}{fit.name}"
+
+
+def de_tables():
+    return [
+        f"results/de/{scope}{name}.tsv"
+        for scope, plan in DE_PLANS.items()
+        for fit in plan.fits
+        for name in fit_result_names(fit)
+    ]
+
+
+def de_figures():
+    return [
+        table.replace("results/de/", "results/de/plots/").replace(".tsv", f".{kind}.png")
+        for table in de_tables()
+        for kind in ("ma", "volcano", "pvalues")
+    ]
 
 
 def mem_mb(base, per_input_mb=0.0):
@@ -52,4 +85,6 @@ def final_outputs():
         "results/qc/pca.png",
         "results/qc/sample_correlation.png",
         "results/qc/outliers.tsv",
+        "results/de/summary.tsv",
+        *de_figures(),
     ]

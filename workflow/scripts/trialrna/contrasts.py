@@ -74,6 +74,10 @@ class ContrastPlan:
     def contrast_names(self) -> list[str]:
         return [contrast.name for fit in self.fits for contrast in fit.contrasts]
 
+    def fit(self, name: str) -> DesignFit:
+        """The fit called ``name``."""
+        return next(fit for fit in self.fits if fit.name == name)
+
 
 def _dummies(values: pd.Series, *, name: str) -> pd.DataFrame:
     """Treatment-coded indicator columns (first level as reference), named ``name_level``."""
@@ -251,3 +255,38 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
         log.info("%d patient(s) with a single visit dropped from paired contrasts: %s", len(dropped),
                  ", ".join(dropped))
     return ContrastPlan(fits, [tuple(reason.split(": ", 1)) for reason in skipped], dropped)
+
+
+def scope_plans(metadata: pd.DataFrame, *, covariates: Sequence[str], per_arm: bool) -> dict[str, ContrastPlan]:
+    """Plans for the whole cohort (prefix ``""``) and, with ``per_arm``, each arm (prefix ``arm_{arm}/``).
+
+    Within an arm, the arm covariate is constant and left out.
+    """
+    plans = {"": plan_contrasts(metadata, covariates=covariates)}
+    if per_arm:
+        for arm in sorted(metadata["arm"].dropna().unique()):
+            subset = metadata[metadata["arm"] == arm].reset_index(drop=True)
+            plans[f"arm_{arm}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"])
+    return plans
+
+
+def plan_table(plans: dict[str, ContrastPlan]) -> pd.DataFrame:
+    """One row per contrast (tested or skipped): scope, contrast, fit, formula, samples, status, reason."""
+    rows = []
+    for scope, plan in plans.items():
+        label = scope.rstrip("/") or "all"
+        for fit in plan.fits:
+            for contrast in fit.contrasts:
+                rows.append((label, contrast.name, fit.name, fit.formula, len(fit.design), "tested",
+                             contrast.description))
+            if fit.lrt_name:
+                rows.append((label, fit.lrt_name, fit.name, f"{fit.formula} vs ~ group + group:patient + "
+                             "timepoint", len(fit.design), "tested",
+                             "likelihood-ratio test: do trajectories over visits differ by response?"))
+        for name, reason in plan.skipped:
+            rows.append((label, name, "", "", 0, "skipped", reason))
+        if plan.dropped_patients:
+            rows.append((label, "(paired contrasts)", "longitudinal", "", 0, "note",
+                         f"{len(plan.dropped_patients)} patient(s) with a single visit dropped: "
+                         + ", ".join(plan.dropped_patients)))
+    return pd.DataFrame(rows, columns=["scope", "contrast", "fit", "design", "n_samples", "status", "description"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -269,3 +270,14 @@ def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha:
         tables[fit.lrt_name] = likelihood_ratio_test(dds, fit.reduced, genes=genes, alpha=alpha, n_cpus=n_cpus,
                                                      report=last_interaction)
     return tables
+
+
+def write_result_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write a result table as TSV, genes ordered by p-value (missing last), 8 significant digits."""
+    ordered = table.sort_values(["pvalue", "gene_id"], na_position="last", kind="stable")
+    ordered.to_csv(path, sep="\t", index=False, float_format="%.8g")
+
+
+def read_result_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_result_table`."""
+    return pd.read_csv(path, sep="\t", dtype={"gene_id": str, "symbol": str})

@@ -19,7 +19,7 @@ import numpy as np
 import statsmodels.api as sm
 
 from joblib import Parallel, delayed
-from pydeseq2.grid_search import grid_fit_alpha
+from pydeseq2.utils import grid_fit_alpha  # via utils: importing grid_search first is circular
 from scipy.special import digamma, gammaln
 
 #: DESeq2 defaults: initial step, tolerance on the log-posterior change, iterations, Armijo constant.

@@ -1,0 +1,111 @@
+# Differential expression: one job per design fit (all of its contrasts tested from that fit), then figures
+# per contrast and a summary. The contrast set comes from the sample sheet (trialrna.contrasts).
+for _scope, _plan in DE_PLANS.items():
+    for _fit in _plan.fits:
+        _names = fit_result_names(_fit)
+
+        rule:
+            name:
+                de_rule_name(_scope, _fit)
+            input:
+                counts="results/counts/counts.tsv",
+                genes="results/counts/genes.tsv",
+                metadata="results/samples/sample_metadata.tsv",
+            output:
+                [f"results/de/{_scope}{name}.tsv" for name in _names],
+            params:
+                scope=_scope,
+                fit=_fit.name,
+                names=_names,
+                covariates=config["de"]["covariates"],
+                per_arm=config["de"]["per_arm"],
+                alpha=config["de"]["alpha"],
+                min_count=config["de"]["min_count"],
+                min_samples=config["de"]["min_samples"],
+            log:
+                f"results/logs/de/{_scope}{_fit.name}.log",
+            benchmark:
+                f"results/benchmarks/de/{_scope}{_fit.name}.tsv"
+            threads: config["de"]["threads"]
+            resources:
+                mem_mb=mem_mb(2000, 25),
+                runtime=runtime(30, 1),
+            conda:
+                ENV
+            script:
+                "../scripts/de_fit.py"
+
+
+rule de_figures:
+    input:
+        "results/de/{path}.tsv",
+    output:
+        ma=report(
+            "results/de/plots/{path}.ma.png",
+            caption="../report/de_ma.rst",
+            category="Differential expression",
+            subcategory="{path}",
+        ),
+        volcano=report(
+            "results/de/plots/{path}.volcano.png",
+            caption="../report/de_volcano.rst",
+            category="Differential expression",
+            subcategory="{path}",
+        ),
+        pvalues=report(
+            "results/de/plots/{path}.pvalues.png",
+            caption="../report/de_pvalues.rst",
+            category="Differential expression",
+            subcategory="{path}",
+        ),
+    params:
+        alpha=config["de"]["alpha"],
+        lfc_threshold=config["de"]["lfc_threshold"],
+    wildcard_constraints:
+        path=r"(arm_[A-Za-z0-9_]+/)?(response|time|interaction|lrt)_[A-Za-z0-9_]+",
+    log:
+        "results/logs/de/plots/{path}.log",
+    benchmark:
+        "results/benchmarks/de/plots/{path}.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 4),
+        runtime=runtime(5),
+    conda:
+        ENV
+    script:
+        "../scripts/de_figures.py"
+
+
+rule de_summary:
+    input:
+        tables=de_tables(),
+        metadata="results/samples/sample_metadata.tsv",
+    output:
+        summary=report(
+            "results/de/summary.tsv",
+            caption="../report/de_summary.rst",
+            category="Differential expression",
+        ),
+        contrasts=report(
+            "results/de/contrasts.tsv",
+            caption="../report/de_contrasts.rst",
+            category="Differential expression",
+        ),
+    params:
+        covariates=config["de"]["covariates"],
+        per_arm=config["de"]["per_arm"],
+        alpha=config["de"]["alpha"],
+        lfc_threshold=config["de"]["lfc_threshold"],
+    log:
+        "results/logs/de/summary.log",
+    benchmark:
+        "results/benchmarks/de/summary.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 2),
+        runtime=runtime(5),
+    conda:
+        ENV
+    script:
+        "../scripts/de_summary.py"
