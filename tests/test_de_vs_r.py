@@ -15,38 +15,17 @@ import pandas as pd
 import pytest
 from pydeseq2.dds import DeseqDataSet
 
-from trialrna.contrasts import Contrast
-from trialrna.de import dispersion_prior_variance_by_simulation, fit_design, likelihood_ratio_test, wald_test_contrasts
+from trialrna.de import dispersion_prior_variance_by_simulation
+from trialrna.reference import fit_case, load_case
 
 FIXTURES = Path(__file__).parent / "fixtures/deseq2"
 REQUIRED_CASES = ["small_paired", "small_nested", "large_paired", "large_nested"]
 
 
-def load_case(name: str):
-    case = FIXTURES / name
-    counts = pd.read_csv(case / "counts.tsv.gz", sep="\t", index_col=0)
-    design = pd.read_csv(case / "design.tsv", sep="\t", index_col=0)
-    weights = pd.read_csv(case / "contrasts.tsv", sep="\t", index_col=0)
-    contrasts = [Contrast(name, {column: value for column, value in row.items() if value != 0}, "")
-                 for name, row in weights.iterrows()]
-    reduced = pd.read_csv(case / "reduced.tsv", sep="\t", index_col=0) if (case / "reduced.tsv").exists() else None
-    return counts, design, contrasts, reduced
-
-
 @pytest.fixture(scope="module")
 def fitted():
     """Our results for every fixture case: {case: ({contrast or 'lrt': table}, dds)}."""
-    results = {}
-    for case in sorted(path.name for path in FIXTURES.iterdir() if path.is_dir()):
-        counts, design, contrasts, reduced = load_case(case)
-        genes = pd.DataFrame({"gene_id": counts.index, "symbol": counts.index})
-        dds = fit_design(counts, design, n_cpus=2)
-        tables = wald_test_contrasts(dds, contrasts, genes=genes, alpha=0.05, n_cpus=2)
-        if reduced is not None:
-            tables["lrt"] = likelihood_ratio_test(dds, reduced, genes=genes, alpha=0.05, n_cpus=2,
-                                                  report=contrasts[-1])
-        results[case] = (tables, dds)
-    return results
+    return {case.name: fit_case(case, n_cpus=2) for case in sorted(FIXTURES.iterdir()) if case.is_dir()}
 
 
 def agreement(ours: pd.DataFrame, r: pd.DataFrame) -> tuple[float, float]:
@@ -101,7 +80,7 @@ def test_monte_carlo_prior_variance_closes_the_gap_with_r(fitted):
     r_prior = pd.read_csv(FIXTURES / case / "r_size_factors.tsv", sep="\t")["prior_variance"].iat[0]
     assert r_prior > 0.5
     assert float(dds.uns["prior_disp_var"]) == pytest.approx(r_prior, abs=0.05)
-    counts, design, _, _ = load_case(case)
+    counts, design, _, _ = load_case(FIXTURES / case)
     stock = DeseqDataSet(counts=counts[design.index].T, metadata=pd.DataFrame(index=design.index), design=design,
                          quiet=True, n_cpus=1)
     stock.fit_size_factors()

@@ -35,3 +35,29 @@ def export_case(directory: str | Path, *, counts: pd.DataFrame, design: pd.DataF
 def run_r_deseq2(case: str | Path) -> None:
     """Fit a case folder with R DESeq2 (needs Debian's r-bioc-deseq2)."""
     subprocess.run(["Rscript", str(R_SCRIPT), str(case)], check=True, capture_output=True, text=True)
+
+
+def load_case(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Contrast], pd.DataFrame | None]:
+    """Read a case folder: counts, design, contrasts and the reduced design (or None)."""
+    case = Path(directory)
+    counts = pd.read_csv(case / "counts.tsv.gz", sep="\t", index_col=0)
+    design = pd.read_csv(case / "design.tsv", sep="\t", index_col=0)
+    weights = pd.read_csv(case / "contrasts.tsv", sep="\t", index_col=0)
+    contrasts = [Contrast(name, {column: value for column, value in row.items() if value != 0}, "")
+                 for name, row in weights.iterrows()]
+    reduced = pd.read_csv(case / "reduced.tsv", sep="\t", index_col=0) if (case / "reduced.tsv").exists() else None
+    return counts, design, contrasts, reduced
+
+
+def fit_case(directory: str | Path, *, n_cpus: int) -> tuple[dict[str, pd.DataFrame], object]:
+    """Fit a case folder with trialrna as the workflow does; returns ``{contrast or "lrt": table}`` and the fit."""
+    from trialrna.de import fit_design, likelihood_ratio_test, wald_test_contrasts
+
+    counts, design, contrasts, reduced = load_case(directory)
+    genes = pd.DataFrame({"gene_id": counts.index, "symbol": counts.index})
+    dds = fit_design(counts, design, n_cpus=n_cpus)
+    tables = wald_test_contrasts(dds, contrasts, genes=genes, alpha=0.05, n_cpus=n_cpus)
+    if reduced is not None:
+        tables["lrt"] = likelihood_ratio_test(dds, reduced, genes=genes, alpha=0.05, n_cpus=n_cpus,
+                                              report=contrasts[-1])
+    return tables, dds
