@@ -15,6 +15,7 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/inputs.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/diffexp.smk"
+include: "workflow/rules/clinical.smk"
 
 
 rule all:

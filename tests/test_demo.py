@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from trialrna.demo import PLANTED_PROGRAMS, demo_genes, planted_symbols, simulate_clinical, simulate_counts
+from trialrna.demo import (
+    PLANTED_PROGRAMS,
+    demo_genes,
+    planted_symbols,
+    simulate_clinical,
+    simulate_counts,
+    simulate_extra_clinical,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,9 +24,14 @@ def test_committed_demo_sheets_match_the_generator():
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     samples, clinical = simulate_clinical(n_patients=60, seed=config["seed"], timepoints=config["timepoints"])
     committed_samples = pd.read_csv(ROOT / config["samples"], sep="\t")
-    committed_clinical = pd.read_csv(ROOT / config["clinical"], sep="\t")
+    committed_clinical = pd.read_csv(ROOT / config["clinical"]["sheet"], sep="\t")
+    adverse_events, qlq_c30, biomarkers = simulate_extra_clinical(clinical, samples, seed=config["seed"])
     pd.testing.assert_frame_equal(committed_samples, samples, check_dtype=False)
-    pd.testing.assert_frame_equal(committed_clinical, clinical, check_dtype=False)
+    pd.testing.assert_frame_equal(committed_clinical, clinical.merge(biomarkers, on="patient"), check_dtype=False)
+    committed_events = pd.read_csv(ROOT / config["clinical"]["adverse_events"], sep="\t")
+    pd.testing.assert_frame_equal(committed_events, adverse_events, check_dtype=False)
+    committed_qlq = pd.read_csv(ROOT / config["clinical"]["qlq_c30"], sep="\t", dtype={"patient": str})
+    pd.testing.assert_frame_equal(committed_qlq, qlq_c30, check_dtype=False)
 
 
 def test_demo_cohort_looks_like_the_trial():

@@ -13,7 +13,9 @@ from trialrna.demo import planted_symbols
 pytestmark = pytest.mark.workflow
 
 QC_OUTPUTS = ["results/qc/library_stats.tsv", "results/qc/library_sizes.png", "results/qc/pca.tsv",
-              "results/qc/pca.png", "results/qc/sample_correlation.png", "results/qc/outliers.tsv"]
+              "results/qc/pca.png", "results/qc/sample_correlation.png", "results/qc/outliers.tsv",
+              "results/clinical/response_rates.tsv", "results/clinical/survival.tsv", "results/clinical/km_pfs.png",
+              "results/clinical/km_os.png", "results/clinical/sample_flow.png"]
 DE_COLUMNS = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
               "log2FoldChange_shrunk"]
 

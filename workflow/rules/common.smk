@@ -6,7 +6,7 @@ from pathlib import Path
 WORKFLOW_ROOT = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 
-from trialrna.cohort import load_sample_metadata
+from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
 from trialrna.contrasts import scope_plans
 from trialrna.validation import validate_config
 
@@ -21,11 +21,19 @@ validate_config(
 )
 SAMPLE_METADATA = load_sample_metadata(
     samples_path=config["samples"],
-    clinical_path=config["clinical"],
+    clinical_path=config["clinical"]["sheet"],
     timepoints=config["timepoints"],
     response_rule=config["response"]["rule"],
     schema_dir=SCHEMAS,
 )
+load_optional_clinical_tables(
+    adverse_events=config["clinical"]["adverse_events"],
+    qlq_c30=config["clinical"]["qlq_c30"],
+    clinical_path=config["clinical"]["sheet"],
+    timepoints=config["timepoints"],
+    schema_dir=SCHEMAS,
+)
+SURVIVAL_ENDPOINTS = [e for e in ("pfs", "os") if f"{e}_months" in SAMPLE_METADATA]
 DE_PLANS = scope_plans(
     SAMPLE_METADATA,
     covariates=config["de"]["covariates"],
@@ -87,4 +95,18 @@ def final_outputs():
         "results/qc/outliers.tsv",
         "results/de/summary.tsv",
         *de_figures(),
+        *clinical_outputs(),
     ]
+
+
+def clinical_outputs():
+    outputs = [
+        "results/clinical/response_rates.tsv",
+        "results/clinical/sample_flow.png",
+        *(f"results/clinical/km_{endpoint}.png" for endpoint in SURVIVAL_ENDPOINTS),
+    ]
+    if config["clinical"]["adverse_events"]:
+        outputs.append("results/clinical/safety_summary.tsv")
+    if config["clinical"]["qlq_c30"]:
+        outputs.append("results/clinical/qlq_c30_change.png")
+    return outputs

@@ -4,7 +4,7 @@ if config["demo"]["simulate"]:
     rule simulate_demo_counts:
         input:
             samples=config["samples"],
-            clinical=config["clinical"],
+            clinical=config["clinical"]["sheet"],
             annotation=ANNOTATION,
         output:
             counts=config["counts"]["path"],

@@ -4,7 +4,7 @@
 rule sample_metadata:
     input:
         samples=config["samples"],
-        clinical=config["clinical"],
+        clinical=config["clinical"]["sheet"],
     output:
         "results/samples/sample_metadata.tsv",
     params:

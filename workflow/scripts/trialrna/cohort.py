@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from trialrna.annotation import read_gene_annotation
-from trialrna.design import GROUPS, ResponseRule, sample_metadata
+from trialrna.design import GROUPS, ResponseRule, response_group, sample_metadata
+from trialrna.endpoints import check_survival_columns
 from trialrna.errors import InputError
 from trialrna.io import CountFormat, read_counts
 from trialrna.validation import (
@@ -18,7 +19,8 @@ from trialrna.validation import (
     validate_table,
 )
 
-_ID_COLUMNS = {"sample": str, "patient": str, "timepoint": str, "arm": str, "best_response": str}
+_ID_COLUMNS = {"sample": str, "patient": str, "timepoint": str, "arm": str, "best_response": str, "visit": str,
+               "term": str}
 
 
 def read_sheet(path: str | Path) -> pd.DataFrame:
@@ -48,6 +50,7 @@ def load_sample_metadata(*, samples_path: str | Path, clinical_path: str | Path,
     check_sample_sheet(samples, timepoints=timepoints, source=samples_path)
     clinical = read_sheet(clinical_path)
     validate_table(clinical, schema=schema_dir / "clinical.schema.yaml", source=clinical_path)
+    check_survival_columns(clinical, source=clinical_path)
     check_clinical_sheet(clinical, samples=samples, source=clinical_path, samples_source=samples_path)
     return sample_metadata(samples, clinical, rule=response_rule, timepoints=timepoints)
 
@@ -81,3 +84,29 @@ def load_counts(path: str | Path, *, fmt: CountFormat, metadata: pd.DataFrame, a
 def read_count_table(path: str | Path) -> pd.DataFrame:
     """Read the checked count table written by the ``prepare_counts`` rule (genes x samples, integers)."""
     return pd.read_csv(path, sep="\t", index_col="gene_id", dtype={"gene_id": str})
+
+
+def read_clinical(path: str | Path, *, rule: ResponseRule) -> pd.DataFrame:
+    """The clinical sheet with the patients' response ``group`` (missing for NE)."""
+    clinical = read_sheet(path)
+    return clinical.assign(group=response_group(clinical["best_response"], rule=rule))
+
+
+def load_optional_clinical_tables(*, adverse_events: str | None, qlq_c30: str | None, clinical_path: str | Path,
+                                  timepoints: Sequence[str], schema_dir: str | Path) -> None:
+    """Validate the optional adverse-event and QLQ-C30 tables; their patients must be in the clinical sheet."""
+    from trialrna.qlq_c30 import check_visits
+
+    patients = set(read_sheet(clinical_path)["patient"])
+    for path, schema in ((adverse_events, "adverse_events.schema.yaml"), (qlq_c30, "qlq_c30.schema.yaml")):
+        if not path:
+            continue
+        table = read_sheet(path)
+        validate_table(table, schema=Path(schema_dir) / schema, source=path)
+        unknown = ~table["patient"].isin(patients)
+        if unknown.any():
+            row = int(unknown.to_numpy().nonzero()[0][0])
+            raise InputError(f"{path}, line {row + 2}: patient {table['patient'].iat[row]} is not in the clinical "
+                             f"sheet {clinical_path}")
+        if schema.startswith("qlq"):
+            check_visits(table, visits=timepoints, source=path)

@@ -261,3 +261,59 @@ def write_cohort(directory: str | Path, *, annotation: pd.DataFrame, n_patients:
     counts.to_csv(paths["counts"], sep="\t")
     truth.to_csv(paths["truth"], sep="\t", index=False)
     return paths
+
+
+#: CTCAE terms typical of eribulin (neutropenia, neuropathy, fatigue) and bevacizumab (hypertension, proteinuria,
+#: bleeding), with per-patient probabilities of any grade by arm.
+ADVERSE_EVENT_RATES = {
+    "Neutrophil count decreased": (0.55, 0.52), "Fatigue": (0.45, 0.40), "Peripheral sensory neuropathy": (0.35, 0.33),
+    "Alopecia": (0.40, 0.42), "Nausea": (0.30, 0.28), "Hypertension": (0.35, 0.06), "Proteinuria": (0.20, 0.02),
+    "Epistaxis": (0.22, 0.03), "Anemia": (0.25, 0.24), "Diarrhea": (0.15, 0.12), "Headache": (0.18, 0.10),
+}
+#: EORTC QLQ-C30 items 1-28 are 1-4 (not at all ... very much), 29-30 are 1-7 (very poor ... excellent).
+QLQ_ITEMS = [f"q{number}" for number in range(1, 31)]
+
+
+def simulate_extra_clinical(clinical: pd.DataFrame, samples: pd.DataFrame, *, seed: int
+                            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Adverse events, QLQ-C30 answers per visit and a mutation-signature biomarker for a simulated trial.
+
+    Uses its own random stream (``seed + 1``) so the clinical and sample sheets stay as they are.
+
+    Returns
+    -------
+    adverse_events
+        ``patient, term, grade, related`` (one row per patient and term).
+    qlq_c30
+        ``patient, visit, q1 ... q30``; a few answers missing, as in real questionnaires.
+    biomarkers
+        ``patient, mutation_signature`` (``TP53+/FAT1+/NOTCH3-`` or ``other``), enriched among non-responders.
+    """
+    rng = np.random.default_rng(seed + 1)
+    events = []
+    for row in clinical.itertuples():
+        on_bevacizumab = row.arm == ARMS[0]
+        for term, rates in ADVERSE_EVENT_RATES.items():
+            if rng.random() < rates[0 if on_bevacizumab else 1]:
+                grade = int(rng.choice([1, 2, 3, 4], p=[0.45, 0.33, 0.18, 0.04]))
+                events.append((row.patient, term, grade, int(rng.random() < 0.85)))
+    adverse_events = pd.DataFrame(events, columns=["patient", "term", "grade", "related"])
+
+    answers = []
+    progression = dict(zip(clinical["patient"], clinical["best_response"].isin(["PD", "NE"])))
+    for row in samples.itertuples():
+        # Symptoms worsen over visits in progressing patients; function and global health decline with them.
+        burden = 0.3 + 0.35 * (row.timepoint != TIMEPOINTS[0]) * (1.5 if progression[row.patient] else 0.6)
+        symptoms = np.clip(np.round(1 + rng.gamma(1.5, burden, 28)), 1, 4).astype(float)
+        global_health = np.clip(np.round(rng.normal(5.2 - 1.6 * burden, 0.9, 2)), 1, 7).astype(float)
+        values = np.concatenate([symptoms, global_health])
+        values[rng.random(30) < 0.02] = np.nan
+        answers.append([row.patient, row.timepoint, *values])
+    qlq_c30 = pd.DataFrame(answers, columns=["patient", "visit", *QLQ_ITEMS])
+    qlq_c30[QLQ_ITEMS] = qlq_c30[QLQ_ITEMS].astype("Int64")
+
+    resistant = clinical["best_response"].isin(["SD", "PD"]).to_numpy()
+    signature = rng.random(len(clinical)) < np.where(resistant, 0.35, 0.12)
+    biomarkers = pd.DataFrame({"patient": clinical["patient"],
+                               "mutation_signature": np.where(signature, "TP53+/FAT1+/NOTCH3-", "other")})
+    return adverse_events, qlq_c30, biomarkers

@@ -40,11 +40,15 @@ def _describe(error, schema: Mapping) -> str:
 def validate_config(config: dict, *, schema: str | Path, source: str) -> None:
     """Validate a config dict in place (filling schema defaults) with Snakemake's ``validate``.
 
+    ``clinical: path`` (the short form of DESIGN.md) is first rewritten as ``clinical: {sheet: path}``.
+
     Raises
     ------
     InputError
         Naming the config key, e.g. ``de.alpha``, its value and the expected type.
     """
+    if isinstance(config.get("clinical"), str):
+        config["clinical"] = {"sheet": config["clinical"]}
     try:
         validate(config, str(schema))
     except WorkflowError:

@@ -1,0 +1,181 @@
+"""Trial endpoints from the clinical sheet: response rates (exact CIs), survival (lifelines) and biomarkers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
+from lifelines.plotting import add_at_risk_counts  # noqa: E402
+from lifelines.statistics import multivariate_logrank_test  # noqa: E402
+from lifelines.utils import median_survival_times  # noqa: E402
+from scipy.stats import binomtest, fisher_exact  # noqa: E402
+from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: E402
+
+from trialrna.design import GROUPS  # noqa: E402
+from trialrna.errors import InputError  # noqa: E402
+
+#: Best-response codes that count as a response for each endpoint (CBR's SD may need a minimum duration).
+ENDPOINT_CODES = {"ORR": {"CR", "PR"}, "CBR": {"CR", "PR", "SD"}, "DCR": {"CR", "PR", "SD"}}
+SURVIVAL_ENDPOINTS = {"pfs": "PFS", "os": "OS"}
+ALL_ARMS = "all"
+
+
+def check_survival_columns(clinical: pd.DataFrame, *, source: str | Path) -> None:
+    """Every event needs a time, and every time an event flag; the error names the patient and column."""
+    for endpoint in SURVIVAL_ENDPOINTS:
+        time, event = f"{endpoint}_months", f"{endpoint}_event"
+        if time not in clinical and event not in clinical:
+            continue
+        if time not in clinical or event not in clinical:
+            raise InputError(f"{source}: {time} and {event} come together; add the missing column or drop both")
+        for mask, problem in ((clinical[event].notna() & clinical[time].isna(), f"has {event} but no {time}"),
+                              (clinical[time].notna() & clinical[event].isna(), f"has {time} but no {event}")):
+            if mask.any():
+                patient = clinical.loc[mask, "patient"].iat[0]
+                raise InputError(f"{source}: patient {patient} {problem}; give both or neither")
+
+
+def _responders(clinical: pd.DataFrame, endpoint: str, *, sd_duration_column: str | None,
+                cbr_min_sd_weeks: float) -> pd.Series:
+    responded = clinical["best_response"].isin(ENDPOINT_CODES[endpoint])
+    if endpoint == "CBR" and sd_duration_column:
+        short_sd = (clinical["best_response"] == "SD") & ~(clinical[sd_duration_column] >= cbr_min_sd_weeks)
+        responded &= ~short_sd
+    return responded
+
+
+def response_rates(clinical: pd.DataFrame, *, evaluable_only: bool = False, sd_duration_column: str | None = None,
+                   cbr_min_sd_weeks: float = 24) -> pd.DataFrame:
+    """ORR, CBR and DCR per arm and pooled (arm ``all``) with exact Clopper-Pearson 95 % CIs.
+
+    Patients with NE stay in the denominator (intention to treat) unless ``evaluable_only``.
+    Returns ``arm, endpoint, n, responders, rate, ci_low, ci_high`` with rates as fractions.
+    """
+    data = clinical[clinical["best_response"] != "NE"] if evaluable_only else clinical
+    rows = []
+    for arm, subset in [*sorted(data.groupby("arm")), (ALL_ARMS, data)]:
+        for endpoint in ENDPOINT_CODES:
+            k = int(_responders(subset, endpoint, sd_duration_column=sd_duration_column,
+                                cbr_min_sd_weeks=cbr_min_sd_weeks).sum())
+            n = len(subset)
+            interval = binomtest(k, n).proportion_ci(method="exact") if n else None
+            rows.append((arm, endpoint, n, k, k / n if n else np.nan, interval.low if n else np.nan,
+                         interval.high if n else np.nan))
+    return pd.DataFrame(rows, columns=["arm", "endpoint", "n", "responders", "rate", "ci_low", "ci_high"])
+
+
+def control_arm(arms: Sequence[str], configured: str | None) -> str:
+    """The reference arm: the configured one, else the first in alphabetical order."""
+    if configured and configured not in arms:
+        raise InputError(f"clinical.control_arm {configured!r} is not an arm of the clinical sheet "
+                         f"({', '.join(arms)})")
+    return configured or sorted(arms)[0]
+
+
+def rate_differences(rates: pd.DataFrame, *, control: str) -> pd.DataFrame:
+    """Each arm minus the control arm, per endpoint: Newcombe 95 % CI (statsmodels) and Fisher's exact p."""
+    rows = []
+    per_arm = rates[rates["arm"] != ALL_ARMS].set_index(["endpoint", "arm"])
+    for endpoint in ENDPOINT_CODES:
+        reference = per_arm.loc[(endpoint, control)]
+        for arm in sorted(set(per_arm.loc[endpoint].index) - {control}):
+            other = per_arm.loc[(endpoint, arm)]
+            low, high = confint_proportions_2indep(other["responders"], other["n"], reference["responders"],
+                                                   reference["n"], method="newcomb", compare="diff")
+            table = [[other["responders"], other["n"] - other["responders"]],
+                     [reference["responders"], reference["n"] - reference["responders"]]]
+            rows.append((endpoint, arm, control, other["rate"], reference["rate"], other["rate"] - reference["rate"],
+                         low, high, fisher_exact(table).pvalue))
+    return pd.DataFrame(rows, columns=["endpoint", "arm", "control_arm", "rate", "control_rate", "difference",
+                                       "ci_low", "ci_high", "fisher_p"])
+
+
+def _survival_data(clinical: pd.DataFrame, endpoint: str, column: str) -> pd.DataFrame:
+    columns = [f"{endpoint}_months", f"{endpoint}_event", column]
+    return clinical[columns].dropna().rename(columns=dict(zip(columns, ["time", "event", "level"])))
+
+
+def survival_table(clinical: pd.DataFrame, *, control: str) -> pd.DataFrame:
+    """Kaplan-Meier medians (95 % CI), log-rank p and Cox HR (95 % CI) for PFS and OS, by arm and by response.
+
+    The HR compares each arm with the control arm, and responders with non-responders. Returns ``endpoint,
+    comparison, group, n, events, median, ci_low, ci_high, hr, hr_ci_low, hr_ci_high, p`` (p: log-rank).
+    """
+    rows = []
+    for endpoint, label in SURVIVAL_ENDPOINTS.items():
+        if f"{endpoint}_months" not in clinical:
+            continue
+        for comparison, column, reference in (("arm", "arm", control), ("response", "group", GROUPS[1])):
+            data = _survival_data(clinical, endpoint, column)
+            data["level"] = data["level"].astype(str)
+            logrank_p = multivariate_logrank_test(data["time"], data["level"], data["event"]).p_value \
+                if data["level"].nunique() > 1 else np.nan
+            for level, subset in sorted(data.groupby("level")):
+                fitter = KaplanMeierFitter().fit(subset["time"], subset["event"])
+                low, high = median_survival_times(fitter.confidence_interval_).iloc[0]
+                hr = (np.nan, np.nan, np.nan)
+                if level != reference and (data["level"] == reference).any():
+                    pair = data[data["level"].isin([level, reference])]
+                    cox = CoxPHFitter().fit(pair.assign(x=(pair["level"] == level).astype(float))[
+                        ["time", "event", "x"]], duration_col="time", event_col="event")
+                    bounds = np.exp(cox.confidence_intervals_.loc["x"])
+                    hr = (float(cox.hazard_ratios_["x"]), float(bounds.iloc[0]), float(bounds.iloc[1]))
+                rows.append((label, comparison, level, len(subset), int(subset["event"].sum()),
+                             fitter.median_survival_time_, low, high, *hr, logrank_p))
+    return pd.DataFrame(rows, columns=["endpoint", "comparison", "group", "n", "events", "median", "ci_low",
+                                       "ci_high", "hr", "hr_ci_low", "hr_ci_high", "p"])
+
+
+def plot_kaplan_meier(clinical: pd.DataFrame, *, endpoint: str, path: str | Path) -> None:
+    """Kaplan-Meier curves by arm and by response group, with numbers at risk under each panel."""
+    label = SURVIVAL_ENDPOINTS[endpoint]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2))
+    for axis, (column, title) in zip(axes, (("arm", "by arm"), ("group", "by response group"))):
+        data = _survival_data(clinical, endpoint, column)
+        fitters = []
+        for level, subset in sorted(data.groupby("level", observed=True)):
+            fitter = KaplanMeierFitter(label=str(level)).fit(subset["time"], subset["event"])
+            fitter.plot_survival_function(ax=axis, ci_show=True, show_censors=True, censor_styles={"ms": 4})
+            fitters.append(fitter)
+        if fitters:
+            add_at_risk_counts(*fitters, ax=axis, rows_to_show=["At risk"])
+        axis.set_title(f"{label} {title}")
+        axis.set_xlabel("months")
+        axis.set_ylabel(f"{label} probability")
+        axis.set_ylim(0, 1.02)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def biomarker_associations(clinical: pd.DataFrame, *, biomarkers: Sequence[str]) -> pd.DataFrame:
+    """For each biomarker level (vs the other levels): ORR with Fisher's exact p, median PFS with log-rank p."""
+    rows = []
+    for biomarker in biomarkers:
+        if biomarker not in clinical:
+            raise InputError(f"clinical.biomarkers: {biomarker!r} is not a column of the clinical sheet")
+        data = clinical.dropna(subset=[biomarker])
+        responded = data["best_response"].isin(ENDPOINT_CODES["ORR"])
+        for level in sorted(data[biomarker].astype(str).unique()):
+            inside = data[biomarker].astype(str) == level
+            table = [[int((responded & inside).sum()), int((~responded & inside).sum())],
+                     [int((responded & ~inside).sum()), int((~responded & ~inside).sum())]]
+            pfs_median, pfs_p = np.nan, np.nan
+            if "pfs_months" in data:
+                survival = data.dropna(subset=["pfs_months", "pfs_event"])
+                group = survival[biomarker].astype(str) == level
+                pfs_median = KaplanMeierFitter().fit(survival.loc[group, "pfs_months"],
+                                                     survival.loc[group, "pfs_event"]).median_survival_time_
+                if 0 < group.sum() < len(survival):
+                    pfs_p = multivariate_logrank_test(survival["pfs_months"], group, survival["pfs_event"]).p_value
+            rows.append((biomarker, level, int(inside.sum()), table[0][0], table[0][0] / max(inside.sum(), 1),
+                         (table[1][0]) / max((~inside).sum(), 1), fisher_exact(table).pvalue, pfs_median, pfs_p))
+    return pd.DataFrame(rows, columns=["biomarker", "level", "n", "responders", "orr", "orr_other_levels",
+                                       "fisher_p", "pfs_median", "pfs_logrank_p"])
