@@ -16,6 +16,7 @@ include: "workflow/rules/inputs.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/diffexp.smk"
 include: "workflow/rules/clinical.smk"
+include: "workflow/rules/enrichment.smk"
 
 
 rule all:

@@ -11,7 +11,10 @@ import pytest
 import yaml
 
 from trialrna.annotation import read_gene_annotation
-from trialrna.demo import write_cohort
+from trialrna.contrasts import plan_contrasts
+from trialrna.de import run_fit
+from trialrna.demo import demo_genes, simulate_clinical, simulate_counts, write_cohort
+from trialrna.design import sample_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -28,6 +31,24 @@ def small_cohort(tmp_path_factory, annotation) -> dict[str, Path]:
     """8 patients x 3 visits x 1,000 genes from the demo generator (read-only: copy before changing)."""
     return write_cohort(tmp_path_factory.mktemp("cohort"), annotation=annotation, n_patients=8, n_genes=1000,
                         seed=11)
+
+
+@pytest.fixture(scope="session")
+def planted_cohort(annotation):
+    """36 patients x 3 visits x 1,200 genes with the demo's planted resistance programme."""
+    samples, clinical = simulate_clinical(n_patients=36, seed=7)
+    genes = demo_genes(annotation, n_genes=1200, seed=7)
+    counts, truth = simulate_counts(samples, clinical, genes=genes, seed=7)
+    metadata = sample_metadata(samples, clinical, rule="orr", timepoints=TIMEPOINTS)
+    return counts, genes, truth, metadata
+
+
+@pytest.fixture(scope="session")
+def longitudinal_tables(planted_cohort):
+    """DE tables of the planted cohort's longitudinal fit (time, interaction contrasts and the LRT)."""
+    counts, genes, _, metadata = planted_cohort
+    fit = plan_contrasts(metadata, covariates=["arm"]).fit("longitudinal")
+    return run_fit(counts, fit, genes=genes, alpha=0.05, n_cpus=2, min_count=10, min_samples=3)
 
 
 def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:

@@ -9,27 +9,7 @@ import pytest
 from trialrna.contrasts import plan_contrasts
 from trialrna.de import filter_expressed, likelihood_ratio_test, read_result_table, run_fit, write_result_table
 from trialrna.de_plots import summarise
-from trialrna.demo import demo_genes, simulate_clinical, simulate_counts
-from trialrna.design import sample_metadata
 from trialrna.errors import InputError
-
-
-@pytest.fixture(scope="module")
-def planted_cohort(annotation):
-    """36 patients x 3 visits x 1,200 genes with the demo's planted resistance programme."""
-    samples, clinical = simulate_clinical(n_patients=36, seed=7)
-    genes = demo_genes(annotation, n_genes=1200, seed=7)
-    counts, truth = simulate_counts(samples, clinical, genes=genes, seed=7)
-    metadata = sample_metadata(samples, clinical, rule="orr", timepoints=["baseline", "on_treatment",
-                                                                          "end_of_treatment"])
-    return counts, genes, truth, metadata
-
-
-@pytest.fixture(scope="module")
-def longitudinal_tables(planted_cohort):
-    counts, genes, _, metadata = planted_cohort
-    fit = plan_contrasts(metadata, covariates=["arm"]).fit("longitudinal")
-    return run_fit(counts, fit, genes=genes, alpha=0.05, n_cpus=2, min_count=10, min_samples=3)
 
 
 def test_planted_genes_rank_at_the_top_of_the_interaction_contrast(planted_cohort, longitudinal_tables):

@@ -1,5 +1,6 @@
 # Config and sheet validation at parse time, and the helpers every rule file uses.
 import os
+from fnmatch import fnmatch
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 
 from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
 from trialrna.contrasts import scope_plans
+from trialrna.gene_sets import resolve_libraries
 from trialrna.validation import validate_config
 
 SCHEMAS = WORKFLOW_ROOT / "workflow" / "schemas"
@@ -33,6 +35,12 @@ load_optional_clinical_tables(
     timepoints=config["timepoints"],
     schema_dir=SCHEMAS,
 )
+LIBRARIES = resolve_libraries(
+    pinned_dir=WORKFLOW_ROOT / "resources" / "gene_sets",
+    go=config["enrichment"]["go"],
+    kegg=config["enrichment"]["kegg"],
+    custom=config["enrichment"]["custom"],
+)
 SURVIVAL_ENDPOINTS = [e for e in ("pfs", "os") if f"{e}_months" in SAMPLE_METADATA]
 DE_PLANS = scope_plans(
     SAMPLE_METADATA,
@@ -56,6 +64,36 @@ def de_tables():
         for scope, plan in DE_PLANS.items()
         for fit in plan.fits
         for name in fit_result_names(fit)
+    ]
+
+
+def de_paths():
+    """Result paths of every tested contrast, relative to results/de, without .tsv (e.g. arm_x/response_baseline)."""
+    return [table[len("results/de/") : -len(".tsv")] for table in de_tables()]
+
+
+def gsea_paths():
+    patterns = config["enrichment"]["gsea"]["contrasts"]
+    return [p for p in de_paths() if "/" not in p and any(fnmatch(p, pattern) for pattern in patterns)]
+
+
+def enrichment_outputs():
+    outputs = ["results/enrichment/heatmap.png", "results/enrichment/gene_sets.tsv"]
+    for path in de_paths():
+        outputs += [f"results/enrichment/{path}/dotplot.png", f"results/enrichment/{path}/barplot.png"]
+    for path in gsea_paths():
+        outputs += [
+            f"results/enrichment/{path}/{library}.gsea.png"
+            for library in config["enrichment"]["gsea"]["libraries"]
+        ]
+    return outputs
+
+
+def ora_tables(path):
+    return [
+        f"results/enrichment/{path}/{library}.ora_{direction}.tsv"
+        for library in LIBRARIES
+        for direction in ("up", "down")
     ]
 
 
@@ -96,6 +134,7 @@ def final_outputs():
         "results/de/summary.tsv",
         *de_figures(),
         *clinical_outputs(),
+        *enrichment_outputs(),
     ]
 
 

@@ -1,0 +1,255 @@
+"""Over-representation (gseapy.enrich) and pre-ranked GSEA (gseapy.prerank) of DE results, offline.
+
+ORA tests the significant genes of one direction against the genes that passed the DE expression filter (the
+DE table), never against the union of all gene sets. GSEA ranks genes by the Wald statistic. Both restrict the
+sets to the background before applying the size limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import gseapy
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from trialrna.gene_sets import read_gmt  # noqa: E402
+
+RESULT_COLUMNS = ["term", "id", "size", "overlap", "genes", "p", "padj", "nes"]
+_TERM_ID = re.compile(r"^(?P<term>.*) \((?P<id>GO:\d{7})\)$")
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    match = _TERM_ID.match(name)
+    return (match["term"], match["id"]) if match else (name, "")
+
+
+def restrict_sets(sets: Mapping[str, Sequence[str]], background: set[str], *, min_size: int,
+                  max_size: int) -> dict[str, list[str]]:
+    """Sets restricted to the background genes, kept if their size there is within the limits."""
+    restricted = {name: sorted(set(genes) & background) for name, genes in sets.items()}
+    return {name: genes for name, genes in restricted.items() if min_size <= len(genes) <= max_size}
+
+
+def significant_symbols(table: pd.DataFrame, *, direction: str, alpha: float, lfc_threshold: float) -> list[str]:
+    """Symbols of genes significantly up or down in a DE table."""
+    sign = 1 if direction == "up" else -1
+    hits = (table["padj"] < alpha) & (sign * table["log2FoldChange"] > lfc_threshold)
+    return sorted(set(table.loc[hits, "symbol"].dropna()))
+
+
+def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, direction: str, alpha: float,
+                        lfc_threshold: float, min_size: int, max_size: int) -> pd.DataFrame:
+    """Hypergeometric ORA of one direction's significant genes (gseapy.enrich), BH-adjusted.
+
+    Returns ``term, id, size, overlap, genes, p, padj, nes`` sorted by p; empty (with the header) when no gene
+    is significant or no set fits the size limits. As in clusterProfiler's ``enricher``, sets that contain no
+    significant gene are not reported and the BH adjustment runs over the sets that do.
+    """
+    background = set(table["symbol"].dropna())
+    restricted = restrict_sets(sets, background, min_size=min_size, max_size=max_size)
+    hits = significant_symbols(table, direction=direction, alpha=alpha, lfc_threshold=lfc_threshold)
+    if not hits or not restricted:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    result = gseapy.enrich(gene_list=hits, gene_sets=restricted, background=sorted(background), outdir=None,
+                           no_plot=True, cutoff=1.0).results
+    names = result["Term"].map(_split_name)
+    return pd.DataFrame({
+        "term": [term for term, _ in names], "id": [identifier for _, identifier in names],
+        "size": result["Term"].map(lambda name: len(restricted[name])),
+        "overlap": result["Overlap"].str.split("/").str[0].astype(int),
+        "genes": result["Genes"].str.replace(";", ","), "p": result["P-value"], "padj": result["Adjusted P-value"],
+        "nes": np.nan,
+    }).sort_values(["p", "term"], kind="stable").reset_index(drop=True)
+
+
+def ranking(table: pd.DataFrame) -> pd.Series:
+    """Symbols ranked by Wald statistic (for duplicated symbols, the gene with the largest |stat|)."""
+    ranked = table.dropna(subset=["stat", "symbol"])
+    ranked = ranked.loc[ranked.groupby("symbol")["stat"].apply(lambda s: s.abs().idxmax())]
+    return ranked.set_index("symbol")["stat"].sort_values(ascending=False, kind="stable")
+
+
+def preranked_gsea(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, min_size: int, max_size: int,
+                   permutations: int, seed: int, threads: int) -> tuple[pd.DataFrame, object | None]:
+    """gseapy.prerank on the Wald statistic with a fixed seed; returns the table and gseapy's result object."""
+    ranks = ranking(table)
+    restricted = restrict_sets(sets, set(ranks.index), min_size=min_size, max_size=max_size)
+    if not restricted:
+        return pd.DataFrame(columns=RESULT_COLUMNS), None
+    result = gseapy.prerank(rnk=ranks, gene_sets=restricted, min_size=min_size, max_size=max_size,
+                            permutation_num=permutations, seed=seed, threads=threads, outdir=None, no_plot=True)
+    res = result.res2d
+    names = res["Term"].map(_split_name)
+    leading = res["Lead_genes"].str.split(";")
+    table = pd.DataFrame({
+        "term": [term for term, _ in names], "id": [identifier for _, identifier in names],
+        "size": res["Term"].map(lambda name: len(restricted[name])), "overlap": leading.map(len),
+        "genes": leading.map(",".join), "p": res["NOM p-val"].astype(float), "padj": res["FDR q-val"].astype(float),
+        "nes": res["NES"].astype(float),
+    }).sort_values(["p", "term"], kind="stable").reset_index(drop=True)
+    return table, result
+
+
+def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, threshold: float = 0.5
+                       ) -> pd.DataFrame:
+    """For figures: drop a term whose genes overlap (Jaccard >= threshold) a more significant kept term."""
+    members = {_split_name(name): set(genes) for name, genes in sets.items()}
+    kept, kept_sets = [], []
+    for index, row in table.sort_values("p", kind="stable").iterrows():
+        genes = members.get((row["term"], row["id"]), set(str(row["genes"]).split(",")))
+        if all(len(genes & other) / max(len(genes | other), 1) < threshold for other in kept_sets):
+            kept.append(index)
+            kept_sets.append(genes)
+    return table.loc[kept]
+
+
+def _no_terms(path: str | Path, title: str) -> None:
+    fig, axis = plt.subplots(figsize=(6, 2))
+    axis.axis("off")
+    axis.text(0.5, 0.5, f"{title}\nno significant term", ha="center", va="center", fontsize=11)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def top_terms(tables: Mapping[tuple[str, str], pd.DataFrame], sets: Mapping[str, Mapping[str, Sequence[str]]], *,
+              alpha: float, n: int) -> pd.DataFrame:
+    """Significant ORA terms of all libraries and both directions, redundant GO terms collapsed, best ``n``."""
+    rows = []
+    for (library, direction), table in tables.items():
+        significant = table[table["padj"] < alpha]
+        if not significant.empty:
+            collapsed = collapse_redundant(significant, sets[library])
+            rows.append(collapsed.assign(library=library, direction=direction))
+    if not rows:
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "library", "direction"])
+    return pd.concat(rows).sort_values("padj", kind="stable").head(n)
+
+
+def plot_dot(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
+    """Dot plot: gene ratio (overlap / set size) per term, dot size = overlap, colour = -log10 padj."""
+    if terms.empty:
+        _no_terms(path, title)
+        return
+    terms = terms.iloc[::-1]
+    labels = [f"{row.term} [{row.library}, {row.direction}]" for row in terms.itertuples()]
+    fig, axis = plt.subplots(figsize=(9, 0.32 * len(terms) + 1.5))
+    dots = axis.scatter(terms["overlap"] / terms["size"], labels, s=20 + 8 * terms["overlap"],
+                        c=-np.log10(terms["padj"].clip(lower=1e-300)), cmap="viridis")
+    fig.colorbar(dots, ax=axis, label="-log10 adjusted p")
+    axis.set_xlabel("gene ratio (significant genes in set / set size)")
+    axis.tick_params(axis="y", labelsize=8)
+    axis.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_bar(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
+    """Bar plot of -log10 adjusted p, to the right for terms enriched among up genes, left for down."""
+    if terms.empty:
+        _no_terms(path, title)
+        return
+    terms = terms.iloc[::-1]
+    score = -np.log10(terms["padj"].clip(lower=1e-300)) * np.where(terms["direction"] == "up", 1, -1)
+    labels = [f"{row.term} [{row.library}]" for row in terms.itertuples()]
+    fig, axis = plt.subplots(figsize=(9, 0.32 * len(terms) + 1.5))
+    axis.barh(labels, score, color=np.where(score > 0, "#c0392b", "#2471a3"))
+    axis.axvline(0, color="black", linewidth=0.6)
+    axis.set_xlabel("-log10 adjusted p (right: among up genes, left: among down genes)")
+    axis.tick_params(axis="y", labelsize=8)
+    axis.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_running_scores(result: object | None, table: pd.DataFrame, path: str | Path, *, title: str,
+                        alpha: float, n: int = 5) -> None:
+    """gseapy's running enrichment score plot of the top ``n`` significant terms."""
+    significant = table[table["padj"] < alpha]
+    if result is None or significant.empty:
+        _no_terms(path, title)
+        return
+    names = [f"{row.term} ({row.id})" if row.id else row.term for row in significant.head(n).itertuples()]
+    result.plot(terms=names, ofname=str(path), figsize=(7, 6))
+    plt.close("all")
+
+
+def cross_contrast_matrix(tables: Mapping[str, pd.DataFrame], sets: Mapping[str, Sequence[str]], *, alpha: float,
+                          n_per_contrast: int = 6) -> pd.DataFrame:
+    """Terms x contrasts of signed -log10 adjusted p (up positive, down negative; the stronger direction).
+
+    ``tables`` maps ``contrast`` to its ORA results with a ``direction`` column; rows are the union of each
+    contrast's top terms after collapsing redundant GO terms.
+    """
+    chosen: list[str] = []
+    for table in tables.values():
+        significant = table[table["padj"] < alpha]
+        for row in collapse_redundant(significant, sets).head(n_per_contrast).itertuples():
+            label = f"{row.term} ({row.id})" if row.id else row.term
+            if label not in chosen:
+                chosen.append(label)
+    matrix = pd.DataFrame(0.0, index=chosen, columns=list(tables))
+    for contrast, table in tables.items():
+        for row in table.itertuples():
+            label = f"{row.term} ({row.id})" if row.id else row.term
+            if label in matrix.index:
+                value = -np.log10(max(row.padj, 1e-300)) * (1 if row.direction == "up" else -1)
+                if abs(value) > abs(matrix.at[label, contrast]):
+                    matrix.at[label, contrast] = value
+    return matrix
+
+
+def plot_heatmap(matrix: pd.DataFrame, path: str | Path, *, title: str) -> None:
+    """Heatmap of :func:`cross_contrast_matrix` (red: enriched among up genes, blue: among down genes)."""
+    if matrix.empty:
+        _no_terms(path, title)
+        return
+    limit = max(2.0, float(np.abs(matrix.to_numpy()).max()))
+    fig, axis = plt.subplots(figsize=(1.0 * matrix.shape[1] + 7, 0.3 * matrix.shape[0] + 2.5))
+    image = axis.imshow(matrix.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    axis.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=45, ha="right", fontsize=8)
+    axis.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=7)
+    fig.colorbar(image, ax=axis, label="signed -log10 adjusted p (ORA)", shrink=0.6)
+    axis.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def read_ora_tables(paths: Sequence[str | Path]) -> dict[tuple[str, str], pd.DataFrame]:
+    """ORA files ``{library}.ora_{direction}.tsv`` keyed by (library, direction)."""
+    tables = {}
+    for path in map(Path, paths):
+        library, kind = path.name[: -len(".tsv")].rsplit(".", 1)
+        tables[(library, kind.removeprefix("ora_"))] = pd.read_csv(path, sep="\t", keep_default_na=False,
+                                                                   na_values=[""])
+    return tables
+
+
+def heatmap_matrix(table_paths: Sequence[str | Path], *, libraries: Mapping[str, str | Path], alpha: float,
+                   shown: Sequence[str] = ("GO_BP", "KEGG_2021")) -> pd.DataFrame:
+    """:func:`cross_contrast_matrix` from ORA files ``results/enrichment/{contrast}/{library}.ora_{dir}.tsv``.
+
+    Only the ``shown`` libraries that were run enter the heatmap (all libraries if none of them was).
+    """
+    chosen = [name for name in shown if name in libraries] or list(libraries)
+    sets: dict[str, list[str]] = {}
+    for name in chosen:
+        sets.update(read_gmt(libraries[name]))
+    by_contrast: dict[str, list[pd.DataFrame]] = {}
+    for path in map(Path, table_paths):
+        folders = path.parent.parts
+        contrast = "/".join(folders[len(folders) - folders[::-1].index("enrichment"):])
+        (library, direction), table = next(iter(read_ora_tables([path]).items()))
+        if library in chosen:
+            by_contrast.setdefault(contrast, []).append(table.assign(direction=direction))
+    tables = {contrast: pd.concat(parts, ignore_index=True) for contrast, parts in by_contrast.items()}
+    return cross_contrast_matrix(tables, sets, alpha=alpha)
