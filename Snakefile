@@ -17,9 +17,11 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/diffexp.smk"
 include: "workflow/rules/clinical.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         final_outputs(),
+        "results/report/index.html",
     default_target: True

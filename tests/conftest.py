@@ -51,6 +51,28 @@ def longitudinal_tables(planted_cohort):
     return run_fit(counts, fit, genes=genes, alpha=0.05, n_cpus=2, min_count=10, min_samples=3)
 
 
+#: Script payload carried by the first sample's name in the shared run, to prove the report escapes it.
+PAYLOAD = "<script>alert('x')</script>"
+
+
+@pytest.fixture(scope="session")
+def finished_study(tmp_path_factory, small_cohort) -> Path:
+    """One full run on the small cohort, from another working directory, shared by the workflow tests.
+
+    Its first sample's name ends in :data:`PAYLOAD` (sample ids may hold anything but spaces).
+    """
+    study = tmp_path_factory.mktemp("run") / "study"
+    make_study(study, small_cohort)
+    samples = pd.read_csv(study / "data/samples.tsv", sep="\t")
+    counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
+    renamed = {samples["sample"].iat[0]: samples["sample"].iat[0] + PAYLOAD.replace(" ", "")}
+    samples.replace({"sample": renamed}).to_csv(study / "data/samples.tsv", sep="\t", index=False)
+    counts.rename(columns=renamed).to_csv(study / "data/counts.tsv", sep="\t")
+    result = run_snakemake(study)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return study
+
+
 def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:
     """Copy a cohort into ``directory/data`` and write ``directory/config.yaml``; returns the config path."""
     data = directory / "data"
@@ -63,6 +85,8 @@ def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:
         "clinical": "data/clinical.tsv",
         "timepoints": TIMEPOINTS,
         "qc": {"n_top_genes": 300},
+        # Small and quick: GO BP and KEGG only, GSEA with few permutations.
+        "enrichment": {"go": ["BP"], "gsea": {"permutations": 100, "libraries": ["KEGG_2021"]}},
     }
     config.update(overrides)
     path = directory / "config.yaml"

@@ -61,6 +61,12 @@ def test_no_significant_gene_is_an_empty_table_not_an_error():
     assert result.empty and list(result.columns) == ["term", "id", "size", "overlap", "genes", "p", "padj", "nes"]
 
 
+def test_hits_outside_every_set_are_an_empty_table():
+    result = over_representation(de_table(), {"A": [f"G{i}" for i in range(50, 70)]}, direction="up", alpha=0.05,
+                                 lfc_threshold=0, min_size=5, max_size=500)
+    assert result.empty and "padj" in result.columns
+
+
 def test_gsea_is_deterministic_and_finds_the_top_ranked_set():
     sets = {"top": [f"G{i}" for i in range(15)], "random": [f"G{i}" for i in range(40, 90, 3)]}
     first, _ = preranked_gsea(de_table(hits_up=tuple(range(15))), sets, min_size=5, max_size=500,

@@ -20,21 +20,12 @@ DE_COLUMNS = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat"
               "log2FoldChange_shrunk"]
 
 
-@pytest.fixture(scope="module")
-def finished_study(tmp_path_factory, small_cohort):
-    study = tmp_path_factory.mktemp("run") / "study"
-    make_study(study, small_cohort)
-    result = run_snakemake(study)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return study
-
-
 def test_runs_from_another_working_directory(finished_study, small_cohort):
     for output in QC_OUTPUTS:
         assert (finished_study / output).stat().st_size > 0, output
     stats = pd.read_csv(finished_study / "results/qc/library_stats.tsv", sep="\t")
     counts = pd.read_csv(small_cohort["counts"], sep="\t", index_col=0)
-    assert stats.set_index("sample")["library_size"].to_dict() == counts.sum().to_dict()
+    assert stats["library_size"].tolist() == counts.sum().tolist()
     genes = pd.read_csv(finished_study / "results/counts/genes.tsv", sep="\t")
     assert genes["gene_id"].str.startswith("ENSG").all()
     assert set(planted_symbols()) <= set(genes["symbol"])  # Ensembl ids mapped to symbols

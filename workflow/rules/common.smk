@@ -138,6 +138,22 @@ def final_outputs():
     ]
 
 
+def report_inputs():
+    """Every table and figure the reviewer's report reads (everything the workflow makes)."""
+    return final_outputs() + ["results/counts/counts.tsv", "results/counts/genes.tsv", "results/de/contrasts.tsv"]
+
+
+def input_files():
+    """User inputs whose checksums go into the report's provenance block."""
+    return {
+        "counts": config["counts"]["path"],
+        "samples": config["samples"],
+        "clinical": config["clinical"]["sheet"],
+        "adverse events": config["clinical"]["adverse_events"],
+        "QLQ-C30": config["clinical"]["qlq_c30"],
+    }
+
+
 def clinical_outputs():
     outputs = [
         "results/clinical/response_rates.tsv",

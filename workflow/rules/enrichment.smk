@@ -136,7 +136,6 @@ rule enrichment_heatmap:
             category="Enrichment",
         ),
     params:
-        paths=de_paths(),
         libraries=LIBRARIES,
         alpha=config["enrichment"]["alpha"],
     log:

@@ -59,6 +59,8 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
         return pd.DataFrame(columns=RESULT_COLUMNS)
     result = gseapy.enrich(gene_list=hits, gene_sets=restricted, background=sorted(background), outdir=None,
                            no_plot=True, cutoff=1.0).results
+    if not isinstance(result, pd.DataFrame) or result.empty:  # gseapy's "no hits in any set": a result too
+        return pd.DataFrame(columns=RESULT_COLUMNS)
     names = result["Term"].map(_split_name)
     return pd.DataFrame({
         "term": [term for term, _ in names], "id": [identifier for _, identifier in names],
