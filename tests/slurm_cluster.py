@@ -47,7 +47,9 @@ class SlurmCluster:
         self.processes: list[subprocess.Popen] = []
 
     def _write_configs(self) -> None:
-        root, cpus = self.root, os.cpu_count() or 2
+        # The node declares more CPUs than the machine has (config_overrides), so that rules asking for more
+        # threads than a 2-core test machine offers still get scheduled, as they would on a real node.
+        root, cpus = self.root, max(8, os.cpu_count() or 2)
         for folder in ("etc", "state", "spool", "log", "run", "db", "munge"):
             (root / folder).mkdir(parents=True, exist_ok=True)
         (root / "etc/slurm.conf").write_text(f"""ClusterName={CLUSTER}
@@ -74,6 +76,7 @@ AccountingStoragePort=36819
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 ReturnToService=2
+SlurmdParameters=config_overrides
 NodeName=localhost CPUs={cpus} RealMemory=16000 State=UNKNOWN
 PartitionName={PARTITION} Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """)

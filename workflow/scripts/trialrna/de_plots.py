@@ -14,6 +14,12 @@ import pandas as pd  # noqa: E402
 UP, DOWN, FLAT = "#c0392b", "#2471a3", "#b3b3b3"
 
 
+def _save(fig: plt.Figure, path: str | Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def significant(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> tuple[pd.Series, pd.Series]:
     """Masks of genes significantly up and down (padj < alpha and |log2FC| > threshold)."""
     hit = (table["padj"] < alpha) & (table["log2FoldChange"].abs() > lfc_threshold)
@@ -36,9 +42,7 @@ def plot_ma(table: pd.DataFrame, path: str | Path, *, title: str, alpha: float, 
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("log2 fold change")
     axis.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def plot_volcano(table: pd.DataFrame, path: str | Path, *, title: str, alpha: float, lfc_threshold: float,
@@ -60,9 +64,7 @@ def plot_volcano(table: pd.DataFrame, path: str | Path, *, title: str, alpha: fl
     if not (up | down).any():
         axis.text(0.5, 0.95, "no gene significant at this threshold", transform=axis.transAxes, ha="center",
                   va="top", fontsize=9, color="dimgray")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def plot_pvalue_histogram(table: pd.DataFrame, path: str | Path, *, title: str) -> None:
@@ -72,9 +74,7 @@ def plot_pvalue_histogram(table: pd.DataFrame, path: str | Path, *, title: str) 
     axis.set_xlabel("p-value")
     axis.set_ylabel("genes")
     axis.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def summarise(tables: dict[str, pd.DataFrame], *, alpha: float, lfc_threshold: float) -> pd.DataFrame:

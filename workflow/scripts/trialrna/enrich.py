@@ -134,23 +134,32 @@ def top_terms(tables: Mapping[tuple[str, str], pd.DataFrame], sets: Mapping[str,
     return pd.concat(rows).sort_values("padj", kind="stable").head(n)
 
 
-def plot_dot(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
-    """Dot plot: gene ratio (overlap / set size) per term, dot size = overlap, colour = -log10 padj."""
-    if terms.empty:
-        _no_terms(path, title)
-        return
-    terms = terms.iloc[::-1]
-    labels = [f"{row.term} [{row.library}, {row.direction}]" for row in terms.itertuples()]
+def _term_axes(terms: pd.DataFrame) -> tuple[plt.Figure, plt.Axes, pd.DataFrame]:
+    """A figure sized for one row per term, with the best term on top."""
     fig, axis = plt.subplots(figsize=(9, 0.32 * len(terms) + 1.5))
-    dots = axis.scatter(terms["overlap"] / terms["size"], labels, s=20 + 8 * terms["overlap"],
-                        c=-np.log10(terms["padj"].clip(lower=1e-300)), cmap="viridis")
-    fig.colorbar(dots, ax=axis, label="-log10 adjusted p")
-    axis.set_xlabel("gene ratio (significant genes in set / set size)")
+    return fig, axis, terms.iloc[::-1]
+
+
+def _finish(fig: plt.Figure, axis: plt.Axes, path: str | Path, title: str) -> None:
     axis.tick_params(axis="y", labelsize=8)
     axis.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_dot(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
+    """Dot plot: gene ratio (overlap / set size) per term, dot size = overlap, colour = -log10 padj."""
+    if terms.empty:
+        _no_terms(path, title)
+        return
+    fig, axis, terms = _term_axes(terms)
+    labels = [f"{row.term} [{row.library}, {row.direction}]" for row in terms.itertuples()]
+    dots = axis.scatter(terms["overlap"] / terms["size"], labels, s=20 + 8 * terms["overlap"],
+                        c=-np.log10(terms["padj"].clip(lower=1e-300)), cmap="viridis")
+    fig.colorbar(dots, ax=axis, label="-log10 adjusted p")
+    axis.set_xlabel("gene ratio (significant genes in set / set size)")
+    _finish(fig, axis, path, title)
 
 
 def plot_bar(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
@@ -158,18 +167,13 @@ def plot_bar(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
     if terms.empty:
         _no_terms(path, title)
         return
-    terms = terms.iloc[::-1]
+    fig, axis, terms = _term_axes(terms)
     score = -np.log10(terms["padj"].clip(lower=1e-300)) * np.where(terms["direction"] == "up", 1, -1)
     labels = [f"{row.term} [{row.library}]" for row in terms.itertuples()]
-    fig, axis = plt.subplots(figsize=(9, 0.32 * len(terms) + 1.5))
     axis.barh(labels, score, color=np.where(score > 0, "#c0392b", "#2471a3"))
     axis.axvline(0, color="black", linewidth=0.6)
     axis.set_xlabel("-log10 adjusted p (right: among up genes, left: among down genes)")
-    axis.tick_params(axis="y", labelsize=8)
-    axis.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _finish(fig, axis, path, title)
 
 
 def plot_running_scores(result: object | None, table: pd.DataFrame, path: str | Path, *, title: str,
