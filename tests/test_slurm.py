@@ -48,14 +48,14 @@ def test_workflow_on_slurm_matches_a_local_run(slurm, finished_study, tmp_path):
     result = subprocess.run(
         [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(study), "--configfile",
          str(study / "config.yaml"), "--profile", str(ROOT / "profiles/slurm"), "--jobs", "4",
-         "--latency-wait", "10"],
+         "--latency-wait", "10", *COMPARED],  # the compared outputs and what they need, to keep the test short
         cwd=tmp_path, env=slurm.env, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     print(f"workflow on Slurm: {time.monotonic() - started:.0f} s")
     accounting = subprocess.run(["sacct", "-X", "-n", "-P", "--format=JobName,State,Account", "-S", "now-2hours"],
                                 env=slurm.env, capture_output=True, text=True, check=True).stdout.splitlines()
     completed = [line for line in accounting if "|COMPLETED|" in line]
-    assert len(completed) >= 20, accounting
+    assert len(completed) >= 10, accounting
     assert all(line.endswith(ACCOUNT) for line in completed)  # account taken from the environment
     for output in COMPARED:
         assert (study / output).read_bytes() == (finished_study / output).read_bytes(), output

@@ -66,7 +66,9 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
         "term": [term for term, _ in names], "id": [identifier for _, identifier in names],
         "size": result["Term"].map(lambda name: len(restricted[name])),
         "overlap": result["Overlap"].str.split("/").str[0].astype(int),
-        "genes": result["Genes"].str.replace(";", ","), "p": result["P-value"], "padj": result["Adjusted P-value"],
+        # gseapy lists the overlap in set order, which changes between processes (string hashing): sort it.
+        "genes": result["Genes"].map(lambda genes: ",".join(sorted(genes.split(";")))), "p": result["P-value"],
+        "padj": result["Adjusted P-value"],
         "nes": np.nan,
     }).sort_values(["p", "term"], kind="stable").reset_index(drop=True)
 
