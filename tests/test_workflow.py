@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -110,6 +111,6 @@ def test_lint_is_clean():
 
 
 def test_ruff_is_clean():
-    ruff = str(SNAKEMAKE).replace("snakemake", "ruff")
-    result = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    ruff = Path(SNAKEMAKE).with_name("ruff")
+    result = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
