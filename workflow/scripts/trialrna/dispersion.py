@@ -103,6 +103,19 @@ def line_search_dispersion(counts: np.ndarray, mu: np.ndarray, design: np.ndarra
     return position, iterations, initial, current
 
 
+def _in_blocks(block_function, counts: np.ndarray, mu: np.ndarray, design: np.ndarray, *,
+               per_gene: tuple[np.ndarray, ...], shared: tuple, n_jobs: int, block_size: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Run a per-gene block function over blocks of genes with joblib; concatenate estimates and flags."""
+    blocks = [slice(start, start + block_size) for start in range(0, counts.shape[1], block_size)]
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(block_function)(counts[:, block], mu[:, block], design, *(values[block] for values in per_gene),
+                                *shared)
+        for block in blocks)
+    return (np.concatenate([estimates for estimates, _ in results]),
+            np.concatenate([converged for _, converged in results]))
+
+
 def _estimate_block(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, alpha_init: np.ndarray,
                     min_disp: float, max_disp: float) -> tuple[np.ndarray, np.ndarray]:
     estimates = np.empty(counts.shape[1])
@@ -144,12 +157,8 @@ def deseq2_genewise_dispersions(counts: np.ndarray, mu: np.ndarray, design: np.n
     -------
     Dispersions and a convergence flag per gene.
     """
-    blocks = [slice(start, start + block_size) for start in range(0, counts.shape[1], block_size)]
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_estimate_block)(counts[:, block], mu[:, block], design, alpha_init[block], min_disp, max_disp)
-        for block in blocks)
-    return (np.concatenate([estimates for estimates, _ in results]),
-            np.concatenate([converged for _, converged in results]))
+    return _in_blocks(_estimate_block, counts, mu, design, per_gene=(alpha_init,), shared=(min_disp, max_disp),
+                      n_jobs=n_jobs, block_size=block_size)
 
 
 def _map_block(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, alpha_init: np.ndarray,
@@ -178,13 +187,8 @@ def deseq2_map_dispersions(counts: np.ndarray, mu: np.ndarray, design: np.ndarra
     and the prior is normal on log(alpha) around the trend with ``prior_variance``.
     """
     alpha_init = np.where(genewise > 0.1 * trend, genewise, trend)
-    blocks = [slice(start, start + block_size) for start in range(0, counts.shape[1], block_size)]
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_map_block)(counts[:, block], mu[:, block], design, alpha_init[block], trend[block],
-                            prior_variance, min_disp, max_disp)
-        for block in blocks)
-    return (np.concatenate([estimates for estimates, _ in results]),
-            np.concatenate([converged for _, converged in results]))
+    return _in_blocks(_map_block, counts, mu, design, per_gene=(alpha_init, trend),
+                      shared=(prior_variance, min_disp, max_disp), n_jobs=n_jobs, block_size=block_size)
 
 
 def parametric_dispersion_trend(means: np.ndarray, dispersions: np.ndarray) -> np.ndarray | None:

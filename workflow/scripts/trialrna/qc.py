@@ -45,6 +45,13 @@ def log_cpm(counts: pd.DataFrame, *, min_cpm: float = 1.0, min_fraction: float =
     return adata
 
 
+def most_variable(counts: pd.DataFrame, *, n_top_genes: int) -> anndata.AnnData:
+    """log-CPM (:func:`log_cpm`) of the ``n_top_genes`` most variable genes, in their original order."""
+    adata = log_cpm(counts)
+    variance = np.asarray(adata.X.var(axis=0)).ravel()
+    return adata[:, np.sort(np.argsort(variance)[::-1][: min(n_top_genes, adata.n_vars)])].copy()
+
+
 def pca_table(counts: pd.DataFrame, *, n_top_genes: int, n_components: int, seed: int
               ) -> tuple[pd.DataFrame, pd.Series]:
     """PCA of the ``n_top_genes`` most variable log-CPM genes.
@@ -56,10 +63,7 @@ def pca_table(counts: pd.DataFrame, *, n_top_genes: int, n_components: int, seed
     variance_ratio
         Fraction of variance explained per component.
     """
-    adata = log_cpm(counts)
-    variance = np.asarray(adata.X.var(axis=0)).ravel()
-    top = np.sort(np.argsort(variance)[::-1][: min(n_top_genes, adata.n_vars)])
-    adata = adata[:, top].copy()
+    adata = most_variable(counts, n_top_genes=n_top_genes)
     n_components = max(1, min(n_components, adata.n_obs - 1, adata.n_vars - 1))
     sc.pp.pca(adata, n_comps=n_components, random_state=seed, svd_solver="arpack")
     names = [f"PC{index + 1}" for index in range(n_components)]
@@ -70,10 +74,8 @@ def pca_table(counts: pd.DataFrame, *, n_top_genes: int, n_components: int, seed
 
 def sample_correlation(counts: pd.DataFrame, *, n_top_genes: int) -> pd.DataFrame:
     """Pearson correlation between samples on the most variable log-CPM genes."""
-    adata = log_cpm(counts)
-    variance = np.asarray(adata.X.var(axis=0)).ravel()
-    top = np.argsort(variance)[::-1][: min(n_top_genes, adata.n_vars)]
-    return pd.DataFrame(np.corrcoef(adata.X[:, top]), index=adata.obs_names, columns=adata.obs_names)
+    adata = most_variable(counts, n_top_genes=n_top_genes)
+    return pd.DataFrame(np.corrcoef(adata.X), index=adata.obs_names, columns=adata.obs_names)
 
 
 def flag_outliers(correlation: pd.DataFrame, *, n_mad: float = 5.0) -> pd.DataFrame:

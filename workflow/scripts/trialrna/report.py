@@ -129,14 +129,13 @@ def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return table[table["padj"] < alpha].sort_values("pvalue")
 
 
-def findings(*, results: Path, summary: pd.DataFrame | None, key: str | None, alpha: float,
+def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, key: str | None, alpha: float,
              rates: pd.DataFrame | None, differences: pd.DataFrame | None, survival: pd.DataFrame | None,
              enrichment: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int) -> list[str]:
     """Plain-words statements of the strongest findings, each with its numbers, then the limits."""
     said = []
     if key:
-        table = read_table(results / "de" / f"{key}.tsv")
-        hits = _significant(table, alpha)
+        hits = _significant(key_table, alpha)
         if hits.empty:
             said.append(f"No gene passed the adjusted p-value threshold of {alpha:g} in {key}: the change over "
                         "treatment did not differ detectably between responders and non-responders.")
@@ -204,9 +203,10 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
     survival = read_table(results / "clinical/survival.tsv")
 
     trajectory_figure, trajectory_genes = None, []
+    key_table = read_table(results / "de" / f"{key}.tsv") if key else None
     hubs = read_table(results / f"network/{key}.hubs.tsv") if key else None
     if key:
-        ranked = hubs if hubs is not None else _significant(read_table(results / "de" / f"{key}.tsv"), alpha)
+        ranked = hubs if hubs is not None else _significant(key_table, alpha)
         trajectory_genes = ranked["gene_id"].head(6).tolist()
     if trajectory_genes:
         with tempfile.TemporaryDirectory() as scratch:
@@ -219,7 +219,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
     contrast_tables = []
     for contrast in ([key] if key else []) + [c for c in ("response_" + visits[0],) if summary is not None and c in
                                               set(summary["contrast"])]:
-        table = read_table(results / "de" / f"{contrast}.tsv")
+        table = key_table if contrast == key else read_table(results / "de" / f"{contrast}.tsv")
         columns = ["symbol", "gene_id", "baseMean", "log2FoldChange", "padj"]
         contrast_tables.append({"name": contrast, "volcano": image(results / f"de/plots/{contrast}.volcano.png"),
                                 "table": html_table(_significant(table, alpha)[columns], table_id=f"de-{contrast}",
@@ -260,7 +260,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                "plan": html_table(read_table(results / "de/contrasts.tsv"), table_id="plan")},
         "enrichment": {"heatmap": image(results / "enrichment/heatmap.png"),
                        "terms": html_table(terms, table_id="terms"), "key": key},
-        "findings": findings(results=results, summary=summary, key=key, alpha=alpha, rates=rates,
+        "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, rates=rates,
                              differences=differences, survival=survival, enrichment=enrichment,
                              n_patients=clinical["patient"].nunique(), n_samples=len(samples),
                              n_analysed=n_analysed),
