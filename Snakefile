@@ -17,6 +17,7 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/diffexp.smk"
 include: "workflow/rules/clinical.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/network.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -10,6 +10,7 @@ sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
 from trialrna.contrasts import scope_plans
 from trialrna.gene_sets import resolve_libraries
+from trialrna.ppi import check_ppi_config
 from trialrna.validation import validate_config
 
 SCHEMAS = WORKFLOW_ROOT / "workflow" / "schemas"
@@ -35,6 +36,7 @@ load_optional_clinical_tables(
     timepoints=config["timepoints"],
     schema_dir=SCHEMAS,
 )
+check_ppi_config(config["network"]["ppi"], source=", ".join(map(str, workflow.configfiles)) or "config")
 LIBRARIES = resolve_libraries(
     pinned_dir=WORKFLOW_ROOT / "resources" / "gene_sets",
     go=config["enrichment"]["go"],
@@ -89,6 +91,24 @@ def enrichment_outputs():
     return outputs
 
 
+def network_paths():
+    patterns = config["network"]["contrasts"]
+    return [p for p in de_paths() if any(fnmatch(p, pattern) for pattern in patterns)]
+
+
+def network_outputs():
+    outputs = [
+        "results/network/coexpression/module_traits.png",
+        "results/network/coexpression/soft_threshold.png",
+    ]
+    for path in network_paths():
+        outputs += [
+            f"results/network/{path}.{kind}"
+            for kind in ("hubs.tsv", "hub_terms.tsv", "graphml", "cytoscape_edges.tsv", "network.png")
+        ]
+    return outputs
+
+
 def ora_tables(path):
     return [
         f"results/enrichment/{path}/{library}.ora_{direction}.tsv"
@@ -135,6 +155,7 @@ def final_outputs():
         *de_figures(),
         *clinical_outputs(),
         *enrichment_outputs(),
+        *network_outputs(),
     ]
 
 

@@ -290,3 +290,19 @@ def plan_table(plans: dict[str, ContrastPlan]) -> pd.DataFrame:
                          f"{len(plan.dropped_patients)} patient(s) with a single visit dropped: "
                          + ", ".join(plan.dropped_patients)))
     return pd.DataFrame(rows, columns=["scope", "contrast", "fit", "design", "n_samples", "status", "description"])
+
+
+def find_contrast(plans: dict[str, ContrastPlan], path: str) -> tuple[DesignFit, Contrast | None]:
+    """The fit and contrast behind a result path such as ``arm_x/interaction_end_of_treatment``.
+
+    For a likelihood-ratio test path the contrast is ``None`` (it tests a reduced design, not one contrast).
+    """
+    scope, _, name = path.rpartition("/")
+    plan = plans[f"{scope}/" if scope else ""]
+    for fit in plan.fits:
+        if fit.lrt_name == name:
+            return fit, None
+        for contrast in fit.contrasts:
+            if contrast.name == name:
+                return fit, contrast
+    raise KeyError(f"no tested contrast {path!r}")

@@ -40,6 +40,9 @@ class PlantedProgram:
     #: Expected contrasts and directions (log2FC sign per DESIGN.md: first named group higher = up).
     contrasts: tuple[tuple[str, str], ...]
     pathways: str
+    #: Upstream signals of the programme (cytokines that recruit and activate its other genes): the hubs the
+    #: network stage should find.
+    drivers: tuple[str, ...] = ()
 
 
 _RESISTANCE_CONTRASTS = (
@@ -55,6 +58,7 @@ PLANTED_PROGRAMS: tuple[PlantedProgram, ...] = (
          "MMP9", "APLN", "PDGFB", "SPHK1", "ANGPTL4", "EDN1", "NRP1", "VEGFA", "ADM", "HIF1A"),
         _RESISTANCE_CONTRASTS,
         "GO:0001525 angiogenesis; GO:0045766 positive regulation of angiogenesis; KEGG VEGF signaling pathway",
+        drivers=("CXCL8",),
     ),
     PlantedProgram(
         "myeloid_inflammation",
@@ -63,6 +67,7 @@ PLANTED_PROGRAMS: tuple[PlantedProgram, ...] = (
          "OSM", "TREM1", "FPR1", "FPR2", "C5AR1"),
         _RESISTANCE_CONTRASTS,
         "GO:0030593 neutrophil chemotaxis; GO:0006954 inflammatory response; KEGG IL-17 signaling pathway",
+        drivers=("IL6", "IL1B", "TNF"),
     ),
     PlantedProgram(
         "hypoxia_hif1a_targets",
@@ -231,7 +236,8 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
         for row, size in zip(rows, effect):
             for contrast, direction in program.contrasts:
                 truth_rows.append((genes["gene_id"].iat[row], genes["symbol"].iat[row], program.name, contrast,
-                                   direction, round(float(size), 3), program.pathways))
+                                   direction, round(float(size), 3), program.pathways,
+                                   genes["symbol"].iat[row] in program.drivers))
 
     mean = proportion[:, None] * library_size[None, :] * np.exp(log_fold)
     # numpy's negative binomial takes (n, p): n = 1/dispersion, p = n / (n + mean).
@@ -239,7 +245,7 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     counts = rng.negative_binomial(size, size / (size + mean))
     count_table = pd.DataFrame(counts, index=pd.Index(genes["gene_id"], name="gene_id"), columns=samples["sample"])
     truth = pd.DataFrame(truth_rows, columns=["gene_id", "symbol", "program", "contrast", "direction",
-                                              "planted_log2fc", "pathways"])
+                                              "planted_log2fc", "pathways", "driver"])
     return count_table, truth
 
 

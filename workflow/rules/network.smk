@@ -1,0 +1,126 @@
+# Interaction networks: STRING subnetworks of each contrast's DE genes, cytoHubba hubs, WGCNA-style modules.
+
+
+rule network_string:
+    input:
+        [path for key in ("links", "info", "aliases") if (path := config["network"]["ppi"][key])],
+    output:
+        "results/network/string_edges.tsv",
+    params:
+        ppi=config["network"]["ppi"],
+    log:
+        "results/logs/network/string.log",
+    benchmark:
+        "results/benchmarks/network/string.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(2000, 3),
+        runtime=runtime(10),
+    conda:
+        ENV
+    script:
+        "../scripts/network_string.py"
+
+
+rule network_vst:
+    input:
+        counts="results/counts/counts.tsv",
+    output:
+        "results/network/vst.tsv",
+    log:
+        "results/logs/network/vst.log",
+    benchmark:
+        "results/benchmarks/network/vst.tsv"
+    threads: config["network"]["threads"]
+    resources:
+        mem_mb=mem_mb(1500, 8),
+        runtime=runtime(20),
+    conda:
+        ENV
+    script:
+        "../scripts/network_vst.py"
+
+
+rule network_coexpression:
+    input:
+        vst="results/network/vst.tsv",
+        metadata="results/samples/sample_metadata.tsv",
+        genes="results/counts/genes.tsv",
+    output:
+        soft_threshold="results/network/coexpression/soft_threshold.tsv",
+        modules="results/network/coexpression/modules.tsv",
+        eigengenes="results/network/coexpression/eigengenes.tsv",
+        module_traits="results/network/coexpression/module_traits.tsv",
+        soft_threshold_figure=report(
+            "results/network/coexpression/soft_threshold.png",
+            caption="../report/soft_threshold.rst",
+            category="Network",
+        ),
+        module_traits_figure=report(
+            "results/network/coexpression/module_traits.png",
+            caption="../report/module_traits.rst",
+            category="Network",
+        ),
+    params:
+        options=config["network"]["coexpression"],
+    log:
+        "results/logs/network/coexpression.log",
+    benchmark:
+        "results/benchmarks/network/coexpression.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(3000),
+        runtime=runtime(30),
+    conda:
+        ENV
+    script:
+        "../scripts/network_coexpression.py"
+
+
+rule network_hubs:
+    input:
+        table="results/de/{path}.tsv",
+        edges="results/network/string_edges.tsv",
+        vst="results/network/vst.tsv",
+        metadata="results/samples/sample_metadata.tsv",
+        genes="results/counts/genes.tsv",
+        modules="results/network/coexpression/modules.tsv",
+        ora=lambda wildcards: ora_tables(wildcards.path),
+    output:
+        hubs="results/network/{path}.hubs.tsv",
+        terms="results/network/{path}.hub_terms.tsv",
+        unconnected="results/network/{path}.unconnected.tsv",
+        cytoscape="results/network/{path}.cytoscape_edges.tsv",
+        graphml="results/network/{path}.graphml",
+        figure=report(
+            "results/network/{path}.network.png",
+            caption="../report/network.rst",
+            category="Network",
+            subcategory="{path}",
+        ),
+    params:
+        covariates=config["de"]["covariates"],
+        per_arm=config["de"]["per_arm"],
+        max_nodes=config["network"]["max_nodes_drawn"],
+        options={
+            "alpha": config["de"]["alpha"],
+            "lfc_threshold": config["de"]["lfc_threshold"],
+            "term_alpha": config["enrichment"]["alpha"],
+            "first_neighbours": config["network"]["first_neighbours"],
+            "n_top": config["network"]["top_hubs"],
+            "n_bootstrap": config["network"]["bootstrap"],
+            "epc_networks": config["network"]["epc_networks"],
+            "seed": config["seed"],
+        },
+    log:
+        "results/logs/network/{path}.hubs.log",
+    benchmark:
+        "results/benchmarks/network/{path}.hubs.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(2000, 3),
+        runtime=runtime(30),
+    conda:
+        ENV
+    script:
+        "../scripts/network_hubs.py"

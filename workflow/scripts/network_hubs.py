@@ -1,0 +1,32 @@
+"""Rule network_hubs: one contrast's STRING subnetwork, cytoHubba hub ranking with bootstrap stability, exports."""
+import networkx as nx
+import pandas as pd
+
+from trialrna.cohort import read_sample_metadata
+from trialrna.coexpression import read_expression
+from trialrna.contrasts import find_contrast, scope_plans
+from trialrna.de import read_result_table
+from trialrna.enrich import read_ora_tables
+from trialrna.logs import logged
+from trialrna.network import analyse_contrast, cytoscape_edges, plot_network
+
+with logged(snakemake.log[0]):
+    params, output = snakemake.params, snakemake.output
+    metadata = read_sample_metadata(snakemake.input.metadata)
+    fit, contrast = find_contrast(scope_plans(metadata, covariates=params.covariates, per_arm=params.per_arm),
+                                  snakemake.wildcards.path)
+    modules = pd.read_csv(snakemake.input.modules, sep="\t").dropna(subset=["symbol"]).set_index("symbol")["module"]
+    result = analyse_contrast(
+        read_result_table(snakemake.input.table), pd.read_csv(snakemake.input.edges, sep="\t"),
+        expression=read_expression(snakemake.input.vst), genes=pd.read_csv(snakemake.input.genes, sep="\t"),
+        design=fit.design, contrast=contrast.vector(list(fit.design.columns)) if contrast else None,
+        patients=metadata.set_index("sample")["patient"], modules=modules, ora=read_ora_tables(snakemake.input.ora),
+        **params.options)
+    result["hubs"].to_csv(output.hubs, sep="\t", index=False, float_format="%.6g")
+    result["terms"].to_csv(output.terms, sep="\t", index=False, float_format="%.6g")
+    result["unconnected"].to_csv(output.unconnected, sep="\t", index=False, float_format="%.6g")
+    cytoscape_edges(result["graph"], result["hubs"]).to_csv(output.cytoscape, sep="\t", index=False,
+                                                            float_format="%.6g")
+    nx.write_graphml(result["graph"], output.graphml)
+    plot_network(result["graph"], result["hubs"], output.figure, title=f"STRING network of {snakemake.wildcards.path}",
+                 n_labels=params.options["n_top"], max_nodes=params.max_nodes, seed=params.options["seed"])

@@ -1,0 +1,280 @@
+"""Per-contrast interaction networks: STRING subnetwork of the DE genes, hub ranking, bootstrap stability, exports.
+
+The bootstrap resamples patients (all visits of a drawn patient come together, as the paired designs need) and
+re-tests the contrast by least squares on the variance-stabilised expression with the same design matrix: a
+refit of the negative-binomial model per replicate would take minutes each. Each replicate takes as many top genes
+as the real analysis called significant, builds their subnetwork and ranks hubs again; a gene's stability is the
+fraction of replicates that put it in the top ``n_top``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+
+from trialrna.enrich import significant_symbols  # noqa: E402
+from trialrna.hubs import METHODS, consensus_ranking, hub_scores, top_hubs  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+NODE_ATTRIBUTES = ["log2FoldChange", "padj", "consensus_rank", "module"]
+
+
+def ppi_graph(edges: pd.DataFrame) -> nx.Graph:
+    """The STRING network as an undirected graph with the combined score on each edge."""
+    return nx.from_pandas_edgelist(edges, "gene_a", "gene_b", edge_attr="score")
+
+
+def de_genes(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> list[str]:
+    """Symbols significant in either direction."""
+    return sorted({symbol for direction in ("up", "down") for symbol in
+                   significant_symbols(table, direction=direction, alpha=alpha, lfc_threshold=lfc_threshold)})
+
+
+def contrast_subnetwork(ppi: nx.Graph, genes: Sequence[str], *, first_neighbours: bool = False) -> nx.Graph:
+    """Subnetwork induced by ``genes`` (optionally with their STRING first neighbours); genes outside STRING are
+    left out. Nodes carry ``seed`` (True for the given genes)."""
+    seeds = [gene for gene in genes if gene in ppi]
+    nodes = set(seeds)
+    if first_neighbours:
+        for gene in seeds:
+            nodes.update(ppi[gene])
+    graph = nx.Graph(ppi.subgraph(nodes))
+    nx.set_node_attributes(graph, {node: node in set(seeds) for node in graph}, "seed")
+    return graph
+
+
+def split_isolated(graph: nx.Graph) -> tuple[nx.Graph, list[str]]:
+    """The graph without its isolated nodes, and those nodes (sorted)."""
+    isolated = sorted(nx.isolates(graph))
+    return graph.subgraph([node for node in graph if node not in set(isolated)]).copy(), isolated
+
+
+def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray, *,
+                        weights: np.ndarray | None = None) -> pd.Series | None:
+    """Weighted least-squares t statistics of one contrast for every gene (rows of ``expression``).
+
+    Returns ``None`` when the (re)weighted design can no longer estimate the contrast.
+    """
+    weights = np.ones(len(design)) if weights is None else np.asarray(weights, dtype=float)
+    kept = weights > 0
+    root = np.sqrt(weights[kept])[:, None]
+    matrix = design.to_numpy(float)[kept] * root
+    used = np.abs(matrix).sum(axis=0) > 0
+    if np.any(contrast[~used] != 0):
+        return None
+    matrix, vector = matrix[:, used], contrast[used]
+    response = expression[design.index[kept]].to_numpy(float).T * root
+    coefficients, _, rank, _ = np.linalg.lstsq(matrix, response, rcond=None)
+    residual_df = weights[kept].sum() - rank
+    if residual_df <= 0:
+        return None
+    gram_inverse = np.linalg.pinv(matrix.T @ matrix)
+    # An estimable contrast lies in the row space of the design; otherwise pinv gives a meaningless answer.
+    if not np.allclose(vector @ gram_inverse @ (matrix.T @ matrix), vector, atol=1e-6):
+        return None
+    sigma2 = ((response - matrix @ coefficients) ** 2).sum(axis=0) / residual_df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = (vector @ coefficients) / np.sqrt(sigma2 * (vector @ gram_inverse @ vector))
+    return pd.Series(statistic, index=expression.index)
+
+
+def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd.DataFrame, contrast: np.ndarray,
+                        patients: pd.Series, ppi: nx.Graph, *, n_genes: int, n_top: int, n_bootstrap: int,
+                        seed: int, first_neighbours: bool = False, epc_networks: int = 1000
+                        ) -> tuple[pd.Series, int]:
+    """How often each gene is among the top ``n_top`` hubs when patients are resampled.
+
+    Parameters
+    ----------
+    expression
+        Variance-stabilised expression, genes (``gene_id``) x samples.
+    symbols
+        ``gene_id`` -> symbol.
+    design, contrast
+        The contrast's design matrix (samples x columns) and weights.
+    patients
+        Sample -> patient, for every sample of ``design``.
+    n_genes
+        Genes called per replicate (the real analysis's number of significant genes).
+
+    Returns
+    -------
+    The fraction of usable replicates with each gene in the top ``n_top``, and the number of usable replicates.
+    """
+    rng = np.random.default_rng(seed)
+    sample_patients = patients.reindex(design.index).to_numpy()
+    unique_patients = np.unique(sample_patients)
+    counts: dict[str, int] = {}
+    usable = 0
+    for _ in range(n_bootstrap):
+        drawn = rng.choice(unique_patients, size=len(unique_patients), replace=True)
+        times = pd.Series(drawn).value_counts()
+        weights = pd.Series(sample_patients).map(times).fillna(0).to_numpy()
+        statistic = contrast_statistics(expression, design, contrast, weights=weights)
+        if statistic is None:
+            continue
+        usable += 1
+        called = statistic.abs().dropna().sort_values(ascending=False, kind="stable").index[:n_genes]
+        graph = contrast_subnetwork(ppi, symbols.reindex(called).dropna().tolist(), first_neighbours=first_neighbours)
+        for gene in top_hubs(graph, n_top=n_top, seed=seed, epc_networks=epc_networks):
+            counts[gene] = counts.get(gene, 0) + 1
+    if usable < n_bootstrap:
+        log.warning("%d of %d bootstrap replicates could not estimate the contrast and were skipped",
+                    n_bootstrap - usable, n_bootstrap)
+    return pd.Series(counts, dtype=float) / max(usable, 1), usable
+
+
+def hub_table(graph: nx.Graph, de_table: pd.DataFrame, *, seed: int, stability: pd.Series | None = None,
+              modules: pd.Series | None = None, epc_networks: int = 1000) -> pd.DataFrame:
+    """One row per connected gene: DE statistics, the eleven method scores, per-method ranks, consensus, stability.
+
+    Sorted by consensus rank. ``modules`` maps symbols to co-expression modules.
+    """
+    by_symbol = de_table.dropna(subset=["symbol"]).drop_duplicates("symbol").set_index("symbol")
+    if graph.number_of_nodes() == 0:
+        columns = ["symbol", "gene_id", "log2FoldChange", "padj", "seed", "module", "consensus_rank", "mean_rank",
+                   "stability", *METHODS, *(f"{method}_rank" for method in METHODS)]
+        return pd.DataFrame(columns=columns)
+    scores = hub_scores(graph, seed=seed, epc_networks=epc_networks)
+    ranking = consensus_ranking(scores)
+    table = pd.concat([scores, ranking], axis=1)
+    table.index.name = "symbol"
+    table = table.reset_index()
+    table.insert(1, "gene_id", table["symbol"].map(by_symbol["gene_id"]))
+    table.insert(2, "log2FoldChange", table["symbol"].map(by_symbol["log2FoldChange"]))
+    table.insert(3, "padj", table["symbol"].map(by_symbol["padj"]))
+    table.insert(4, "seed", table["symbol"].map(nx.get_node_attributes(graph, "seed")).fillna(False))
+    table.insert(5, "module", table["symbol"].map(modules) if modules is not None else np.nan)
+    table.insert(6, "consensus_rank", table.pop("consensus_rank"))
+    table.insert(7, "mean_rank", table.pop("mean_rank"))
+    table.insert(8, "stability", table["symbol"].map(stability).fillna(0.0) if stability is not None else np.nan)
+    return table.sort_values("consensus_rank").reset_index(drop=True)
+
+
+def hub_terms(hubs: Sequence[str], ora: Mapping[tuple[str, str], pd.DataFrame], *, alpha: float) -> pd.DataFrame:
+    """Every significantly enriched term (ORA, same contrast) that contains each hub gene."""
+    rows = []
+    for (library, direction), table in ora.items():
+        for term in table[table["padj"] < alpha].itertuples():
+            members = set(str(term.genes).split(";")) if isinstance(term.genes, str) else set()
+            rows += [(hub, library, direction, term.term, term.id, term.padj) for hub in hubs if hub in members]
+    terms = pd.DataFrame(rows, columns=["symbol", "library", "direction", "term", "id", "padj"])
+    order = {hub: position for position, hub in enumerate(hubs)}
+    return terms.sort_values(["symbol", "padj"], key=lambda c: c.map(order) if c.name == "symbol" else c,
+                             kind="stable").reset_index(drop=True)
+
+
+def summarise_terms(terms: pd.DataFrame, *, per_gene: int = 3) -> pd.Series:
+    """The ``per_gene`` most significant term names of each hub, joined with '; '."""
+    return terms.groupby("symbol", sort=False)["term"].apply(lambda t: "; ".join(t.head(per_gene)))
+
+
+def annotate_graph(graph: nx.Graph, hubs: pd.DataFrame) -> nx.Graph:
+    """A copy of ``graph`` with DE statistics, hub scores and module as node attributes (GraphML-safe types)."""
+    annotated = graph.copy()
+    table = hubs.set_index("symbol")
+    for column in ["gene_id", "log2FoldChange", "padj", "module", "consensus_rank", "mean_rank", "stability",
+                   *METHODS]:
+        values = table[column]
+        if values.dtype == object or column == "module":
+            values = values.fillna("").astype(str)
+        else:
+            values = values.astype(float)
+        nx.set_node_attributes(annotated, values.to_dict(), column)
+    return annotated
+
+
+def cytoscape_edges(graph: nx.Graph, hubs: pd.DataFrame) -> pd.DataFrame:
+    """Edge table for Cytoscape's "Import Network from File": source, target, interaction, score and the
+    source and target node attributes."""
+    edges = nx.to_pandas_edgelist(graph, source="source", target="target")
+    if "score" not in edges:
+        edges["score"] = np.nan
+    edges.insert(2, "interaction", "pp")
+    attributes = hubs.set_index("symbol")[NODE_ATTRIBUTES]
+    for end in ("source", "target"):
+        edges = edges.join(attributes.add_prefix(f"{end}_"), on=end)
+    return edges.sort_values(["source", "target"]).reset_index(drop=True)
+
+
+def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title: str, n_labels: int = 10,
+                 max_nodes: int = 300, seed: int) -> None:
+    """Nodes coloured by log2 fold change, sized by consensus rank, the top hubs labelled; isolated nodes left out.
+
+    Networks above ``max_nodes`` nodes show the ``max_nodes`` best-ranked nodes (said in the title).
+    """
+    fig, axis = plt.subplots(figsize=(10, 8.5))
+    axis.axis("off")
+    if hubs.empty:
+        axis.text(0.5, 0.5, "No interaction between significant genes in STRING", ha="center", va="center")
+        axis.set_title(title, fontsize=11)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return
+    shown = hubs.nsmallest(max_nodes, "consensus_rank")
+    subgraph = graph.subgraph(shown["symbol"])
+    table = shown.set_index("symbol").loc[list(subgraph.nodes)]
+    position = nx.spring_layout(subgraph, seed=seed, k=1.5 / np.sqrt(max(len(subgraph), 1)))
+    fold = table["log2FoldChange"].fillna(0.0).to_numpy()
+    limit = max(float(np.abs(fold).max()), 1e-6)
+    size = 30 + 470 * (1 - (table["consensus_rank"].to_numpy() - 1) / max(len(hubs) - 1, 1)) ** 2
+    nx.draw_networkx_edges(subgraph, position, ax=axis, alpha=0.25, width=0.6)
+    drawn = nx.draw_networkx_nodes(subgraph, position, ax=axis, node_color=fold, cmap="RdBu_r", node_size=size,
+                                   norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit),
+                                   edgecolors="#333333", linewidths=0.4)
+    labelled = table.nsmallest(n_labels, "consensus_rank").index
+    nx.draw_networkx_labels(subgraph, position, labels={node: node for node in labelled}, ax=axis, font_size=9,
+                            font_weight="bold")
+    fig.colorbar(drawn, ax=axis, shrink=0.6, label="log2 fold change")
+    note = f" (best {max_nodes} of {len(hubs)} nodes shown)" if len(hubs) > max_nodes else ""
+    axis.set_title(f"{title}{note}", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame, *, expression: pd.DataFrame, genes: pd.DataFrame,
+                     design: pd.DataFrame, contrast: np.ndarray | None, patients: pd.Series,
+                     modules: pd.Series | None, ora: Mapping[tuple[str, str], pd.DataFrame], alpha: float,
+                     lfc_threshold: float, term_alpha: float, first_neighbours: bool, n_top: int, n_bootstrap: int,
+                     seed: int, epc_networks: int = 1000) -> dict[str, object]:
+    """The network stage of one contrast: subnetwork, hub table with stability, hub terms, unconnected genes.
+
+    ``contrast`` is ``None`` for a likelihood-ratio test (no bootstrap then: stability stays missing).
+    Returns ``hubs``, ``terms``, ``unconnected`` (tables), ``graph`` (annotated, isolated nodes removed) and
+    ``replicates`` (usable bootstrap replicates).
+    """
+    ppi = ppi_graph(edges)
+    significant = de_genes(de_table, alpha=alpha, lfc_threshold=lfc_threshold)
+    graph, isolated = split_isolated(contrast_subnetwork(ppi, significant, first_neighbours=first_neighbours))
+    absent = [gene for gene in significant if gene not in ppi]
+    log.info("%d significant genes; %d connected in STRING (%d edges), %d isolated, %d not in STRING",
+             len(significant), graph.number_of_nodes(), graph.number_of_edges(), len(isolated), len(absent))
+    stability, replicates = None, 0
+    if contrast is not None and n_bootstrap > 0 and graph.number_of_nodes() > 0:
+        tested = de_table.dropna(subset=["pvalue"])["gene_id"]
+        stability, replicates = bootstrap_stability(
+            expression.loc[expression.index.intersection(tested)], genes.set_index("gene_id")["symbol"], design,
+            contrast, patients, ppi, n_genes=len(significant), n_top=n_top, n_bootstrap=n_bootstrap, seed=seed,
+            first_neighbours=first_neighbours, epc_networks=epc_networks)
+    hubs = hub_table(graph, de_table, seed=seed, stability=stability, modules=modules, epc_networks=epc_networks)
+    terms = hub_terms(hubs["symbol"].head(n_top).tolist(), ora, alpha=term_alpha)
+    hubs.insert(9, "top_terms", hubs["symbol"].map(summarise_terms(terms)).fillna(""))
+    by_symbol = de_table.drop_duplicates("symbol").set_index("symbol")
+    unconnected = pd.DataFrame({"symbol": isolated + absent,
+                                "status": ["isolated"] * len(isolated) + ["not in STRING"] * len(absent)})
+    for column in ("gene_id", "log2FoldChange", "padj"):
+        unconnected[column] = unconnected["symbol"].map(by_symbol[column])
+    return {"hubs": hubs, "terms": terms, "unconnected": unconnected, "replicates": replicates,
+            "graph": annotate_graph(graph, hubs) if len(hubs) else graph}
