@@ -59,9 +59,12 @@ def adjacency(correlation: np.ndarray, *, power: float, network_type: str) -> np
 
 
 def scale_free_fit(connectivity: np.ndarray, *, n_breaks: int = 10) -> tuple[float, float]:
-    """Signed R^2 and slope of log10 p(k) ~ log10 k over ``n_breaks`` equal-width bins (WGCNA's scaleFreeFitIndex)."""
+    """Signed R^2 and slope of log10 p(k) ~ log10 k over ``n_breaks`` equal-width bins (WGCNA's scaleFreeFitIndex).
+
+    As in WGCNA, bins are closed on the right, an empty bin counts at its midpoint with p = 1e-9.
+    """
     edges = np.linspace(connectivity.min(), connectivity.max(), n_breaks + 1)
-    bins = np.clip(np.digitize(connectivity, edges[1:-1]), 0, n_breaks - 1)
+    bins = np.digitize(connectivity, edges[1:-1], right=True)
     frequency = np.bincount(bins, minlength=n_breaks) / len(connectivity)
     mean_k = np.array([connectivity[bins == b].mean() if np.any(bins == b) else (edges[b] + edges[b + 1]) / 2
                        for b in range(n_breaks)])
@@ -154,8 +157,10 @@ def find_modules(expression: pd.DataFrame, *, power: int, network_type: str, min
     np.fill_diagonal(dissimilarity, 0.0)
     condensed = squareform(dissimilarity, checks=False)
     tree = linkage(condensed, method="average")
+    # No PAM stage: the port's PAM code calls numpy functions removed in numpy 2, so genes the tree cut leaves
+    # unassigned stay in M0 instead of joining their nearest module.
     cut = cutreeHybrid(tree, condensed, cutHeight=detect_cut_height, minClusterSize=min_module_size,
-                       deepSplit=deep_split, verbose=0)
+                       deepSplit=deep_split, pamStage=False, verbose=0)
     labels = pd.Series([f"raw{label}" if label > 0 else UNASSIGNED for label in cut["labels"]],
                        index=expression.index)
     return _name_by_size(_merge_close_modules(expression, labels, cut_height=merge_cut_height))

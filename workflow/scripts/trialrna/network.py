@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
 from trialrna.enrich import significant_symbols  # noqa: E402
 from trialrna.hubs import METHODS, consensus_ranking, hub_scores, top_hubs  # noqa: E402
@@ -154,7 +153,7 @@ def hub_table(graph: nx.Graph, de_table: pd.DataFrame, *, seed: int, stability: 
     table.insert(1, "gene_id", table["symbol"].map(by_symbol["gene_id"]))
     table.insert(2, "log2FoldChange", table["symbol"].map(by_symbol["log2FoldChange"]))
     table.insert(3, "padj", table["symbol"].map(by_symbol["padj"]))
-    table.insert(4, "seed", table["symbol"].map(nx.get_node_attributes(graph, "seed")).fillna(False))
+    table.insert(4, "seed", [bool(graph.nodes[node].get("seed", False)) for node in table["symbol"]])
     table.insert(5, "module", table["symbol"].map(modules) if modules is not None else np.nan)
     table.insert(6, "consensus_rank", table.pop("consensus_rank"))
     table.insert(7, "mean_rank", table.pop("mean_rank"))
@@ -231,7 +230,7 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
     size = 30 + 470 * (1 - (table["consensus_rank"].to_numpy() - 1) / max(len(hubs) - 1, 1)) ** 2
     nx.draw_networkx_edges(subgraph, position, ax=axis, alpha=0.25, width=0.6)
     drawn = nx.draw_networkx_nodes(subgraph, position, ax=axis, node_color=fold, cmap="RdBu_r", node_size=size,
-                                   norm=TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit),
+                                   vmin=-limit, vmax=limit,
                                    edgecolors="#333333", linewidths=0.4)
     labelled = table.nsmallest(n_labels, "consensus_rank").index
     nx.draw_networkx_labels(subgraph, position, labels={node: node for node in labelled}, ax=axis, font_size=9,
