@@ -171,6 +171,21 @@ def test_hub_terms_and_exports(tmp_path):
     assert (tmp_path / "net.png").stat().st_size > 0 and (tmp_path / "empty.png").stat().st_size > 0
 
 
+def test_a_contrast_without_significant_genes_gives_empty_headed_outputs(tmp_path):
+    de = pd.DataFrame({"gene_id": ["E1", "E2"], "symbol": ["IL6", "TNF"], "log2FoldChange": [0.1, -0.1],
+                       "pvalue": [0.5, 0.6], "padj": [0.9, 0.9]})
+    result = analyse_contrast(de, pd.DataFrame({"gene_a": ["IL6"], "gene_b": ["TNF"], "score": [0.9]}),
+                              expression=pd.DataFrame(), genes=de[["gene_id", "symbol"]], design=pd.DataFrame(),
+                              contrast=np.array([1.0]), patients=pd.Series(dtype=str), modules=None, ora={},
+                              alpha=0.05, lfc_threshold=0.0, term_alpha=0.05, first_neighbours=False, n_top=10,
+                              n_bootstrap=10, seed=1)
+    assert result["hubs"].empty and set(METHODS) <= set(result["hubs"].columns)
+    assert result["unconnected"].empty and result["replicates"] == 0
+    edges = cytoscape_edges(result["graph"], result["hubs"])
+    assert edges.empty and {"source", "target", "source_log2FoldChange"} <= set(edges.columns)
+    nx.write_graphml(result["graph"], tmp_path / "empty.graphml")
+
+
 @pytest.fixture(scope="module")
 def planted_network(planted_cohort, longitudinal_tables):
     counts, genes, truth, metadata = planted_cohort

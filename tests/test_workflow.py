@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 
@@ -44,6 +45,26 @@ def test_de_outputs(finished_study):
         assert list(table.columns) == DE_COLUMNS
         for kind in ("ma", "volcano", "pvalues"):
             assert (finished_study / f"results/de/plots/{name}.{kind}.png").stat().st_size > 0
+
+
+def test_network_outputs(finished_study):
+    from trialrna.hubs import METHODS
+
+    summary = pd.read_csv(finished_study / "results/de/summary.tsv", sep="\t")
+    for name in summary.loc[summary["scope"] == "all", "contrast"]:
+        hubs = pd.read_csv(finished_study / f"results/network/{name}.hubs.tsv", sep="\t")
+        assert {"symbol", "gene_id", "log2FoldChange", "padj", "module", "consensus_rank", "stability",
+                *METHODS} <= set(hubs.columns)
+        assert hubs["symbol"].is_unique and hubs["consensus_rank"].tolist() == list(range(1, len(hubs) + 1))
+        graph = nx.read_graphml(finished_study / f"results/network/{name}.graphml")
+        assert sorted(graph.nodes) == sorted(hubs["symbol"])
+        edges = pd.read_csv(finished_study / f"results/network/{name}.cytoscape_edges.tsv", sep="\t")
+        assert len(edges) == graph.number_of_edges()
+        assert (finished_study / f"results/network/{name}.network.png").stat().st_size > 0
+    modules = pd.read_csv(finished_study / "results/network/coexpression/modules.tsv", sep="\t")
+    assert len(modules) == 500 and modules["module"].str.fullmatch(r"M\d+").all()
+    traits = pd.read_csv(finished_study / "results/network/coexpression/module_traits.tsv", sep="\t")
+    assert {"response", "visit"} <= set(traits["trait"])
 
 
 def test_rerun_is_a_no_op_and_results_are_deterministic(finished_study):

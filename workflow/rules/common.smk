@@ -8,7 +8,7 @@ WORKFLOW_ROOT = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 
 from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
-from trialrna.contrasts import scope_plans
+from trialrna.contrasts import key_contrast, scope_plans
 from trialrna.gene_sets import resolve_libraries
 from trialrna.ppi import check_ppi_config
 from trialrna.validation import validate_config
@@ -49,6 +49,8 @@ DE_PLANS = scope_plans(
     covariates=config["de"]["covariates"],
     per_arm=config["de"]["per_arm"],
 )
+
+KEY_CONTRAST = key_contrast(DE_PLANS[""].contrast_names, config["timepoints"])
 
 
 def fit_result_names(fit):
@@ -101,6 +103,8 @@ def network_outputs():
         "results/network/coexpression/module_traits.png",
         "results/network/coexpression/soft_threshold.png",
     ]
+    if KEY_CONTRAST in network_paths():
+        outputs.append("results/network/hub_score_endpoints.tsv")
     for path in network_paths():
         outputs += [
             f"results/network/{path}.{kind}"

@@ -306,3 +306,11 @@ def find_contrast(plans: dict[str, ContrastPlan], path: str) -> tuple[DesignFit,
             if contrast.name == name:
                 return fit, contrast
     raise KeyError(f"no tested contrast {path!r}")
+
+
+def key_contrast(names: Sequence[str], visits: Sequence[str]) -> str | None:
+    """The trial's question: the interaction contrast at the last visit that has one, else the first contrast."""
+    for visit in reversed(list(visits)):
+        if f"interaction_{visit}" in names:
+            return f"interaction_{visit}"
+    return names[0] if len(names) else None

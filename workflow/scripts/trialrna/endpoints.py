@@ -15,7 +15,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
 from lifelines.plotting import add_at_risk_counts  # noqa: E402
 from lifelines.statistics import multivariate_logrank_test  # noqa: E402
 from lifelines.utils import median_survival_times  # noqa: E402
-from scipy.stats import binomtest, fisher_exact  # noqa: E402
+from scipy.stats import binomtest, fisher_exact, mannwhitneyu  # noqa: E402
 from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: E402
 
 from trialrna.design import GROUPS  # noqa: E402
@@ -179,3 +179,41 @@ def biomarker_associations(clinical: pd.DataFrame, *, biomarkers: Sequence[str])
                          (table[1][0]) / max((~inside).sum(), 1), fisher_exact(table).pvalue, pfs_median, pfs_p))
     return pd.DataFrame(rows, columns=["biomarker", "level", "n", "responders", "orr", "orr_other_levels",
                                        "fisher_p", "pfs_median", "pfs_logrank_p"])
+
+
+def score_associations(score: pd.Series, clinical: pd.DataFrame, *, name: str) -> pd.DataFrame:
+    """Association of a per-patient score with response (ROC AUC) and survival (Cox HR per standard deviation).
+
+    Parameters
+    ----------
+    score
+        Patient -> score (e.g. baseline expression of hub genes).
+    clinical
+        Clinical sheet with ``group`` (responders / non_responders / missing) and optional survival columns.
+
+    Returns
+    -------
+    ``score, endpoint, statistic, estimate, ci_low, ci_high, p, n``: the AUC of the score for telling
+    non-responders from responders (Mann-Whitney U / n1 n2, exact two-sided p; no CI), and for PFS and OS the Cox
+    hazard ratio per SD of the score with its 95 % CI and Wald p.
+    """
+    data = clinical.set_index("patient").join(score.rename("score"), how="inner").dropna(subset=["score"])
+    rows = []
+    grouped = data.dropna(subset=["group"])
+    resistant = grouped.loc[grouped["group"] == GROUPS[1], "score"]
+    responding = grouped.loc[grouped["group"] == GROUPS[0], "score"]
+    if len(resistant) and len(responding):
+        test = mannwhitneyu(resistant, responding, alternative="two-sided")
+        rows.append((name, "response", "AUC (non-responders vs responders)",
+                     test.statistic / (len(resistant) * len(responding)), np.nan, np.nan, test.pvalue,
+                     len(resistant) + len(responding)))
+    for endpoint, label in SURVIVAL_ENDPOINTS.items():
+        if f"{endpoint}_months" not in data or data["score"].std() == 0:
+            continue
+        subset = data[[f"{endpoint}_months", f"{endpoint}_event", "score"]].dropna()
+        subset = subset.assign(score=(subset["score"] - subset["score"].mean()) / subset["score"].std())
+        cox = CoxPHFitter().fit(subset, duration_col=f"{endpoint}_months", event_col=f"{endpoint}_event")
+        bounds = np.exp(cox.confidence_intervals_.loc["score"])
+        rows.append((name, label, "Cox HR per SD", float(cox.hazard_ratios_["score"]), float(bounds.iloc[0]),
+                     float(bounds.iloc[1]), float(cox.summary.loc["score", "p"]), len(subset)))
+    return pd.DataFrame(rows, columns=["score", "endpoint", "statistic", "estimate", "ci_low", "ci_high", "p", "n"])

@@ -197,9 +197,8 @@ def annotate_graph(graph: nx.Graph, hubs: pd.DataFrame) -> nx.Graph:
 def cytoscape_edges(graph: nx.Graph, hubs: pd.DataFrame) -> pd.DataFrame:
     """Edge table for Cytoscape's "Import Network from File": source, target, interaction, score and the
     source and target node attributes."""
-    edges = nx.to_pandas_edgelist(graph, source="source", target="target")
-    if "score" not in edges:
-        edges["score"] = np.nan
+    edges = pd.DataFrame([(a, b, data.get("score", np.nan)) for a, b, data in graph.edges(data=True)],
+                         columns=["source", "target", "score"]).astype({"source": str, "target": str})
     edges.insert(2, "interaction", "pp")
     attributes = hubs.set_index("symbol")[NODE_ATTRIBUTES]
     for end in ("source", "target"):
@@ -277,3 +276,17 @@ def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame, *, expression:
         unconnected[column] = unconnected["symbol"].map(by_symbol[column])
     return {"hubs": hubs, "terms": terms, "unconnected": unconnected, "replicates": replicates,
             "graph": annotate_graph(graph, hubs) if len(hubs) else graph}
+
+
+def baseline_hub_score(expression: pd.DataFrame, metadata: pd.DataFrame, hubs: pd.DataFrame, *, n_top: int,
+                       baseline: str) -> pd.Series:
+    """Per patient, the mean baseline z-score of the top hubs, each signed by minus its log2 fold change.
+
+    Contrasts put responders first, so a higher score means more of the expression that marks non-responders.
+    """
+    top = hubs.nsmallest(n_top, "consensus_rank").dropna(subset=["gene_id"])
+    at_baseline = metadata[metadata["timepoint"] == baseline]
+    values = expression.loc[top["gene_id"], at_baseline["sample"]]
+    z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, np.nan), axis=0)
+    signed = z.mul(-np.sign(top.set_index("gene_id")["log2FoldChange"]), axis=0)
+    return pd.Series(signed.mean(axis=0).to_numpy(), index=at_baseline["patient"].to_numpy(), name="hub_score")

@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from trialrna.annotation import sha256sum  # noqa: E402
+from trialrna.contrasts import key_contrast  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "report" / "templates"
 PACKAGES = ("snakemake", "pydeseq2", "gseapy", "networkx", "scanpy", "pandas", "numpy", "scipy", "statsmodels",
@@ -115,14 +116,10 @@ def plot_trajectories(counts: pd.DataFrame, metadata_table: pd.DataFrame, genes:
 
 
 def _key_contrast(summary: pd.DataFrame | None, visits: Sequence[str]) -> str | None:
-    """The interaction contrast at the last visit that has one (the trial's question), else the last contrast."""
+    """:func:`trialrna.contrasts.key_contrast` among the whole-cohort contrasts of the DE summary."""
     if summary is None or summary.empty:
         return None
-    whole = summary[summary["scope"] == "all"]["contrast"].tolist()
-    for visit in reversed(list(visits)):
-        if f"interaction_{visit}" in whole:
-            return f"interaction_{visit}"
-    return whole[0] if whole else None
+    return key_contrast(summary.loc[summary["scope"] == "all", "contrast"].tolist(), visits)
 
 
 def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -131,7 +128,8 @@ def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
 
 def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, key: str | None, alpha: float,
              rates: pd.DataFrame | None, differences: pd.DataFrame | None, survival: pd.DataFrame | None,
-             enrichment: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int) -> list[str]:
+             enrichment: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int,
+             hubs: pd.DataFrame | None = None, modules: pd.DataFrame | None = None) -> list[str]:
     """Plain-words statements of the strongest findings, each with its numbers, then the limits."""
     said = []
     if key:
@@ -157,6 +155,17 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
             terms = "; ".join(f"{term} ({'up' if column[term] > 0 else 'down'}, padj {10 ** -column.abs()[term]:.1e})"
                               for term in strongest.index)
             said.append(f"Pathways behind {key}: {terms}.")
+    if hubs is not None and not hubs.empty:
+        top = hubs.head(5)
+        stable = "" if top["stability"].isna().all() else " stayed in the top 10 in " + ", ".join(
+            f"{s:.0%}" for s in top["stability"]) + " of patient-bootstrap replicates,"
+        said.append(f"Key action nodes of {key} (consensus of the eleven cytoHubba methods on its STRING "
+                    f"network): {', '.join(top['symbol'])};{stable} each with the enriched terms it belongs to "
+                    "in the hub table.")
+    if modules is not None and not modules.empty:
+        row = modules.iloc[0]
+        said.append(f"Co-expression module {row['module']} ({row['genes']} genes; hubs {row['hubs']}) tracks "
+                    f"response most closely (eigengene r = {row['r_response']:+.2f}, p = {row['p_response']:.1e}).")
     if rates is not None and differences is not None and not differences.empty:
         orr = differences[differences["endpoint"] == "ORR"].iloc[0]
         said.append(f"ORR was {orr['rate']:.0%} on {orr['arm']} and {orr['control_rate']:.0%} on "
@@ -174,6 +183,24 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
                 "groups are defined after treatment; there is no validation cohort, so these are hypotheses to "
                 "confirm in an independent trial.")
     return said
+
+
+def module_summary(results: Path, *, n_hubs: int = 3) -> pd.DataFrame | None:
+    """One row per co-expression module (M0 left out): size, top kME hubs and eigengene correlation with response,
+    most response-correlated first."""
+    members = read_table(results / "network/coexpression/modules.tsv")
+    traits = read_table(results / "network/coexpression/module_traits.tsv")
+    if members is None or traits is None:
+        return None
+    members = members[members["module"] != "M0"]
+    response = traits[traits["trait"] == "response"].set_index("module")
+    rows = [(module, len(genes), ", ".join(genes.nsmallest(n_hubs, "module_rank")["symbol"].astype(str)),
+             response["r"].get(module, np.nan), response["p"].get(module, np.nan))
+            for module, genes in members.groupby("module")]
+    if not rows:
+        return None
+    table = pd.DataFrame(rows, columns=["module", "genes", "hubs", "r_response", "p_response"])
+    return table.sort_values("p_response", na_position="last").reset_index(drop=True)
 
 
 def _sample_qc(results: Path, samples: pd.DataFrame) -> pd.DataFrame:
@@ -205,6 +232,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
     trajectory_figure, trajectory_genes = None, []
     key_table = read_table(results / "de" / f"{key}.tsv") if key else None
     hubs = read_table(results / f"network/{key}.hubs.tsv") if key else None
+    hubs = hubs if hubs is not None and not hubs.empty else None
     if key:
         ranked = hubs if hubs is not None else _significant(key_table, alpha)
         trajectory_genes = ranked["gene_id"].head(6).tolist()
@@ -234,6 +262,9 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
     terms = pd.concat(top_terms)[["library", "direction", "term", "id", "size", "overlap", "padj"]].sort_values(
         "padj") if top_terms and any(len(t) for t in top_terms) else None
 
+    hub_columns = ["symbol", "consensus_rank", "stability", "log2FoldChange", "padj", "module", "top_terms",
+                   "Degree", "MCC", "Betweenness"]
+    modules = module_summary(results)
     n_analysed = samples.loc[samples["group"].notna(), "patient"].nunique()
     clinical = read_table(workdir / config["clinical"]["sheet"])
     return {
@@ -256,14 +287,23 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                "outliers": html_table(read_table(results / "qc/outliers.tsv").query("outlier"), table_id="outliers"),
                "samples": html_table(_sample_qc(results, samples), table_id="samples-qc")},
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
-               "trajectories": trajectory_figure, "hubs": html_table(hubs, table_id="hubs", limit=30),
+               "trajectories": trajectory_figure,
                "plan": html_table(read_table(results / "de/contrasts.tsv"), table_id="plan")},
+        "network": {"key": key, "hubs": html_table(hubs[hub_columns] if hubs is not None else None, table_id="hubs",
+                                                   limit=30),
+                    "figure": image(results / f"network/{key}.network.png") if key else None,
+                    "unconnected": html_table(read_table(results / f"network/{key}.unconnected.tsv") if key else None,
+                                              table_id="unconnected"),
+                    "hub_score": html_table(read_table(results / "network/hub_score_endpoints.tsv"),
+                                            table_id="hub-score"),
+                    "modules": html_table(modules, table_id="modules"),
+                    "module_traits": image(results / "network/coexpression/module_traits.png")},
         "enrichment": {"heatmap": image(results / "enrichment/heatmap.png"),
                        "terms": html_table(terms, table_id="terms"), "key": key},
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, rates=rates,
                              differences=differences, survival=survival, enrichment=enrichment,
                              n_patients=clinical["patient"].nunique(), n_samples=len(samples),
-                             n_analysed=n_analysed),
+                             n_analysed=n_analysed, hubs=hubs, modules=modules),
         "methods": {"versions": software_versions(), "config": config, "alpha": alpha,
                     "gene_sets": html_table(read_table(results / "enrichment/gene_sets.tsv"), table_id="gene-sets"),
                     "formulas": html_table(read_table(results / "de/contrasts.tsv"), table_id="formulas")},
