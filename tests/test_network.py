@@ -67,20 +67,17 @@ def test_user_string_files_with_aliases(string_files):
     assert edges[["gene_a", "gene_b"]].values.tolist() == [["IL6", "IL6R"]]
 
 
-def test_bad_string_score_names_the_line(tmp_path, string_files):
-    _, info, _ = string_files
+@pytest.mark.parametrize(("content", "message"), [
+    ("protein1 protein2 combined_score\n9606.P1 9606.P2 950\n9606.P2 9606.P3 high\n",
+     r"links.txt: line 3: combined_score 'high'"),
+    ("protein1 protein2 combined_score\n9606.P1 9606.P2 1500\n", r"links.txt: line 2: combined_score '1500'"),
+    ("protein1 protein2\n9606.P1 9606.P2\n", "links.txt: a STRING protein.links file needs the column.*combined_score"),
+])
+def test_bad_string_links_are_named(tmp_path, string_files, content, message):
     links = tmp_path / "links.txt"
-    links.write_text("protein1 protein2 combined_score\n9606.P1 9606.P2 950\n9606.P2 9606.P3 high\n")
-    with pytest.raises(InputError, match=r"links.txt: line 3: combined_score 'high'"):
-        read_string_links(links=links, info=info, min_score=0.4)
-
-
-def test_string_file_without_score_column(tmp_path, string_files):
-    _, info, _ = string_files
-    links = tmp_path / "links.txt"
-    links.write_text("protein1 protein2\n9606.P1 9606.P2\n")
-    with pytest.raises(InputError, match="needs the column.*combined_score"):
-        read_string_links(links=links, info=info, min_score=0.4)
+    links.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_string_links(links=links, info=string_files[1], min_score=0.4)
 
 
 def test_info_file_from_another_organism(tmp_path, string_files):

@@ -89,7 +89,7 @@ def read_string_links(*, links: str | Path | None = None, info: str | Path | Non
         if info is None and aliases is None:
             raise InputError(f"{links}: STRING protein ids need a protein.info or protein.aliases file to become "
                              "gene symbols; set network.ppi.info or network.ppi.aliases in the config")
-        table = pd.read_csv(links, sep=r"\s+", dtype={"protein1": str, "protein2": str})
+        table = pd.read_csv(links, sep=r"\s+", dtype=str)
         _require(table, ["protein1", "protein2", "combined_score"], path=links, what="a STRING protein.links file")
         score = pd.to_numeric(table["combined_score"], errors="coerce")
         bad = table.index[score.isna() | (score < 0) | (score > 1000)]
