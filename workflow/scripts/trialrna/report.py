@@ -129,7 +129,7 @@ def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
 def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, key: str | None, alpha: float,
              rates: pd.DataFrame | None, differences: pd.DataFrame | None, survival: pd.DataFrame | None,
              enrichment: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int,
-             hubs: pd.DataFrame | None = None, modules: pd.DataFrame | None = None) -> list[str]:
+             hubs: pd.DataFrame | None = None, modules: pd.DataFrame | None = None, n_top: int = 10) -> list[str]:
     """Plain-words statements of the strongest findings, each with its numbers, then the limits."""
     said = []
     if key:
@@ -156,12 +156,11 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
                               for term in strongest.index)
             said.append(f"Pathways behind {key}: {terms}.")
     if hubs is not None and not hubs.empty:
-        top = hubs.head(5)
-        stable = "" if top["stability"].isna().all() else " stayed in the top 10 in " + ", ".join(
-            f"{s:.0%}" for s in top["stability"]) + " of patient-bootstrap replicates,"
-        said.append(f"Key action nodes of {key} (consensus of the eleven cytoHubba methods on its STRING "
-                    f"network): {', '.join(top['symbol'])};{stable} each with the enriched terms it belongs to "
-                    "in the hub table.")
+        named = ", ".join(row.symbol + ("" if pd.isna(row.stability) else f" ({row.stability:.0%})")
+                          for row in hubs.head(5).itertuples())
+        said.append(f"Key action nodes of {key}, by the consensus of the eleven cytoHubba methods on its STRING "
+                    f"network: {named}; in brackets, how often a patient-bootstrap replicate kept the gene among "
+                    f"its top {n_top} hubs. The hub table lists the enriched terms each belongs to.")
     if modules is not None and not modules.empty:
         row = modules.iloc[0]
         said.append(f"Co-expression module {row['module']} ({row['genes']} genes; hubs {row['hubs']}) tracks "
@@ -303,7 +302,8 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, rates=rates,
                              differences=differences, survival=survival, enrichment=enrichment,
                              n_patients=clinical["patient"].nunique(), n_samples=len(samples),
-                             n_analysed=n_analysed, hubs=hubs, modules=modules),
+                             n_analysed=n_analysed, hubs=hubs, modules=modules,
+                             n_top=config["network"]["top_hubs"]),
         "methods": {"versions": software_versions(), "config": config, "alpha": alpha,
                     "gene_sets": html_table(read_table(results / "enrichment/gene_sets.tsv"), table_id="gene-sets"),
                     "formulas": html_table(read_table(results / "de/contrasts.tsv"), table_id="formulas")},
