@@ -77,8 +77,8 @@ def main() -> None:
             runs = [time_methods(graph, epc_networks=args.epc_networks) for _ in range(args.repeats)]
             best = {name: min(run[name] for run in runs) for name in runs[0]}
             rows.append([kind, graph.number_of_nodes(), graph.number_of_edges(), *(best[h] for h in header[3:])])
-            print("  ".join(f"{h}={v:.2f}s" if isinstance(v, float) else f"{h}={v}" for h, v in zip(header, rows[-1], strict=True)),
-                  flush=True)
+            fields = zip(header, rows[-1], strict=True)
+            print("  ".join(f"{h}={v:.2f}s" if isinstance(v, float) else f"{h}={v}" for h, v in fields), flush=True)
     table = pd.DataFrame(rows, columns=header)
     print()
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
