@@ -146,7 +146,7 @@ def test_hub_terms_and_exports(tmp_path):
     de = pd.DataFrame({"gene_id": ["E1", "E2", "E3", "E4"], "symbol": ["IL6", "IL1B", "TNF", "CXCL8"],
                        "log2FoldChange": [-1.0, -2.0, 0.5, -0.3], "padj": [0.01, 0.001, 0.02, 0.04]})
     ora = {("GO_BP", "down"): pd.DataFrame({"term": ["inflammatory response", "angiogenesis"],
-                                            "id": ["GO:0006954", "GO:0001525"], "genes": ["IL1B;IL6", "CXCL8"],
+                                            "id": ["GO:0006954", "GO:0001525"], "genes": ["IL1B,IL6", "CXCL8"],
                                             "padj": [0.001, 0.2]})}
     terms = hub_terms(["IL1B", "TNF", "CXCL8"], ora, alpha=0.05)
     assert terms[["symbol", "term"]].values.tolist() == [["IL1B", "inflammatory response"]]

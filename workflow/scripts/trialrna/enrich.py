@@ -22,6 +22,8 @@ import pandas as pd  # noqa: E402
 from trialrna.gene_sets import read_gmt  # noqa: E402
 
 RESULT_COLUMNS = ["term", "id", "size", "overlap", "genes", "p", "padj", "nes"]
+#: Separator of the ``genes`` column of result tables.
+GENE_SEPARATOR = ","
 _TERM_ID = re.compile(r"^(?P<term>.*) \((?P<id>GO:\d{7})\)$")
 
 
@@ -67,8 +69,8 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
         "size": result["Term"].map(lambda name: len(restricted[name])),
         "overlap": result["Overlap"].str.split("/").str[0].astype(int),
         # gseapy lists the overlap in set order, which changes between processes (string hashing): sort it.
-        "genes": result["Genes"].map(lambda genes: ",".join(sorted(genes.split(";")))), "p": result["P-value"],
-        "padj": result["Adjusted P-value"],
+        "genes": result["Genes"].map(lambda genes: GENE_SEPARATOR.join(sorted(genes.split(";")))),
+        "p": result["P-value"], "padj": result["Adjusted P-value"],
         "nes": np.nan,
     }).sort_values(["p", "term"], kind="stable").reset_index(drop=True)
 
@@ -95,8 +97,8 @@ def preranked_gsea(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, mi
     table = pd.DataFrame({
         "term": [term for term, _ in names], "id": [identifier for _, identifier in names],
         "size": res["Term"].map(lambda name: len(restricted[name])), "overlap": leading.map(len),
-        "genes": leading.map(",".join), "p": res["NOM p-val"].astype(float), "padj": res["FDR q-val"].astype(float),
-        "nes": res["NES"].astype(float),
+        "genes": leading.map(GENE_SEPARATOR.join), "p": res["NOM p-val"].astype(float),
+        "padj": res["FDR q-val"].astype(float), "nes": res["NES"].astype(float),
     }).sort_values(["p", "term"], kind="stable").reset_index(drop=True)
     return table, result
 
@@ -107,7 +109,7 @@ def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *
     members = {_split_name(name): set(genes) for name, genes in sets.items()}
     kept, kept_sets = [], []
     for index, row in table.sort_values("p", kind="stable").iterrows():
-        genes = members.get((row["term"], row["id"]), set(str(row["genes"]).split(",")))
+        genes = members.get((row["term"], row["id"]), set(str(row["genes"]).split(GENE_SEPARATOR)))
         if all(len(genes & other) / max(len(genes | other), 1) < threshold for other in kept_sets):
             kept.append(index)
             kept_sets.append(genes)

@@ -21,7 +21,7 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from trialrna.enrich import significant_symbols  # noqa: E402
+from trialrna.enrich import GENE_SEPARATOR, significant_symbols  # noqa: E402
 from trialrna.hubs import METHODS, consensus_ranking, hub_scores, top_hubs  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def hub_terms(hubs: Sequence[str], ora: Mapping[tuple[str, str], pd.DataFrame], 
     rows = []
     for (library, direction), table in ora.items():
         for term in table[table["padj"] < alpha].itertuples():
-            members = set(str(term.genes).split(";")) if isinstance(term.genes, str) else set()
+            members = set(term.genes.split(GENE_SEPARATOR)) if isinstance(term.genes, str) else set()
             rows += [(hub, library, direction, term.term, term.id, term.padj) for hub in hubs if hub in members]
     terms = pd.DataFrame(rows, columns=["symbol", "library", "direction", "term", "id", "padj"])
     order = {hub: position for position, hub in enumerate(hubs)}
