@@ -29,4 +29,4 @@ with logged(snakemake.log[0]):
                                                             float_format="%.6g")
     nx.write_graphml(result["graph"], output.graphml)
     plot_network(result["graph"], result["hubs"], output.figure, title=f"STRING network of {snakemake.wildcards.path}",
-                 n_labels=params.options["n_top"], max_nodes=params.max_nodes, seed=params.options["seed"])
+                 n_labels=params.options["n_top"], max_nodes=params.max_nodes)

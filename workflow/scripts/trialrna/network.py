@@ -206,11 +206,32 @@ def cytoscape_edges(graph: nx.Graph, hubs: pd.DataFrame) -> pd.DataFrame:
     return edges.sort_values(["source", "target"]).reset_index(drop=True)
 
 
+def packed_layout(graph: nx.Graph) -> dict[str, np.ndarray]:
+    """Kamada-Kawai layout of each connected component, components packed in rows from the largest down.
+
+    A single force-directed layout pushes small components to the edges of the figure and shrinks the main one.
+    """
+    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), sorted(c)))
+    position, x, y, row_height = {}, 0.0, 0.0, 0.0
+    width = 2 * (0.5 + np.sqrt(len(components[0]))) * 2.6 if components else 1.0
+    for component in components:
+        size = 0.5 + np.sqrt(len(component))
+        local = nx.kamada_kawai_layout(graph.subgraph(component), scale=size)
+        if x > 0 and x + 2 * size > width:
+            x, y, row_height = 0.0, y - row_height - 0.8, 0.0
+        for node, (px, py) in local.items():
+            position[node] = np.array([x + size + px, y - size + py])
+        x += 2 * size + 0.8
+        row_height = max(row_height, 2 * size)
+    return position
+
+
 def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title: str, n_labels: int = 10,
-                 max_nodes: int = 300, seed: int) -> None:
+                 max_nodes: int = 300) -> None:
     """Nodes coloured by log2 fold change, sized by consensus rank, the top hubs labelled; isolated nodes left out.
 
-    Networks above ``max_nodes`` nodes show the ``max_nodes`` best-ranked nodes (said in the title).
+    Networks above ``max_nodes`` nodes show the ``max_nodes`` best-ranked nodes (said in the title); networks of
+    up to 80 drawn nodes name every node, the top hubs in bold.
     """
     fig, axis = plt.subplots(figsize=(10, 8.5))
     axis.axis("off")
@@ -222,21 +243,32 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
         return
     shown = hubs.nsmallest(max_nodes, "consensus_rank")
     subgraph = graph.subgraph(shown["symbol"])
+    pairs = [c for c in nx.connected_components(subgraph) if len(c) == 2]
+    if len(pairs) < nx.number_connected_components(subgraph):
+        # Two-gene components crowd out the network's structure; they stay in the tables and exports.
+        subgraph = subgraph.subgraph([n for n in subgraph if not any(n in pair for pair in pairs)])
+    else:
+        pairs = []
     table = shown.set_index("symbol").loc[list(subgraph.nodes)]
-    position = nx.spring_layout(subgraph, seed=seed, k=1.5 / np.sqrt(max(len(subgraph), 1)))
+    position = packed_layout(subgraph)
     fold = table["log2FoldChange"].fillna(0.0).to_numpy()
     limit = max(float(np.abs(fold).max()), 1e-6)
-    size = 30 + 470 * (1 - (table["consensus_rank"].to_numpy() - 1) / max(len(hubs) - 1, 1)) ** 2
-    nx.draw_networkx_edges(subgraph, position, ax=axis, alpha=0.25, width=0.6)
+    size = 40 + 560 * (1 - (table["consensus_rank"].to_numpy() - 1) / max(len(hubs) - 1, 1)) ** 2
+    nx.draw_networkx_edges(subgraph, position, ax=axis, alpha=0.3, width=0.7)
     drawn = nx.draw_networkx_nodes(subgraph, position, ax=axis, node_color=fold, cmap="RdBu_r", node_size=size,
-                                   vmin=-limit, vmax=limit,
-                                   edgecolors="#333333", linewidths=0.4)
-    labelled = table.nsmallest(n_labels, "consensus_rank").index
-    nx.draw_networkx_labels(subgraph, position, labels={node: node for node in labelled}, ax=axis, font_size=9,
-                            font_weight="bold")
+                                   vmin=-limit, vmax=limit, edgecolors="#333333", linewidths=0.4)
+    hubs_named = set(table.nsmallest(n_labels, "consensus_rank").index)
+    offset = 0.045 * (np.ptp(np.array(list(position.values())), axis=0).max() or 1.0)
+    for node, (x, y) in position.items():
+        if node in hubs_named or len(subgraph) <= 80:
+            axis.annotate(node, (x, y + offset), ha="center", va="bottom", fontsize=9 if node in hubs_named else 7,
+                          fontweight="bold" if node in hubs_named else "normal",
+                          color="#111111" if node in hubs_named else "#555555")
+    axis.set_aspect("equal")
     fig.colorbar(drawn, ax=axis, shrink=0.6, label="log2 fold change")
-    note = f" (best {max_nodes} of {len(hubs)} nodes shown)" if len(hubs) > max_nodes else ""
-    axis.set_title(f"{title}{note}", fontsize=11)
+    notes = [f"best {max_nodes} of {len(hubs)} nodes" if len(hubs) > max_nodes else "",
+             f"{len(pairs)} two-gene components not drawn" if pairs else "", f"bold: top {n_labels} hubs"]
+    axis.set_title(f"{title}\n" + "; ".join(note for note in notes if note), fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -163,8 +163,13 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
                     f"its top {n_top} hubs. The hub table lists the enriched terms each belongs to.")
     if modules is not None and not modules.empty:
         row = modules.iloc[0]
-        said.append(f"Co-expression module {row['module']} ({row['genes']} genes; hubs {row['hubs']}) tracks "
-                    f"response most closely (eigengene r = {row['r_response']:+.2f}, p = {row['p_response']:.1e}).")
+        numbers = f"eigengene r = {row['r_response']:+.2f}, p = {row['p_response']:.1e}"
+        if row["p_response"] < alpha:
+            said.append(f"Co-expression module {row['module']} ({row['genes']} genes; hubs {row['hubs']}) tracks "
+                        f"response ({numbers}; samples of a patient are not independent, so p is optimistic).")
+        else:
+            said.append(f"No co-expression module tracked response (closest: {row['module']}, {row['genes']} genes, "
+                        f"{numbers}).")
     if rates is not None and differences is not None and not differences.empty:
         orr = differences[differences["endpoint"] == "ORR"].iloc[0]
         said.append(f"ORR was {orr['rate']:.0%} on {orr['arm']} and {orr['control_rate']:.0%} on "
