@@ -13,7 +13,13 @@ from scipy.stats import binomtest, fisher_exact
 from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
 from trialrna.contrasts import plan_contrasts
 from trialrna.design import response_group, sample_metadata
-from trialrna.endpoints import biomarker_associations, rate_differences, response_rates, survival_table
+from trialrna.endpoints import (
+    biomarker_associations,
+    rate_differences,
+    response_rates,
+    score_associations,
+    survival_table,
+)
 from trialrna.errors import InputError
 from trialrna.flow import sample_flow
 from trialrna.qlq_c30 import change_from_baseline, score_qlq_c30
@@ -79,6 +85,25 @@ def test_kaplan_meier_median_by_hand_and_cox_against_lifelines():
                                           "x": (data["arm"] == "bev").astype(float)}), "time", "event")
     assert table.loc[("PFS", "arm", "bev"), "hr"] == pytest.approx(cox.hazard_ratios_["x"])
     assert table.loc[("PFS", "response", "responders"), "n"] == 4  # NE has no group
+
+
+def test_score_associations_auc_by_hand_and_cox_per_sd():
+    data = clinical_table()
+    # ORR groups: responders P0, P1, P2, P7; non-responders P3, P4, P5, P8, P9, P10, P11; P6 is NE.
+    score = pd.Series(np.arange(12, dtype=float), index=data["patient"])
+    score["P1"] = 9.5  # one responder above two non-responders (P8 = 8, P9 = 9)
+    table = score_associations(score, data, name="hubs").set_index("endpoint")
+    # AUC = share of the 4 x 7 (non-responder, responder) pairs where the non-responder scores higher: every
+    # non-responder beats 0 and 2 (14 pairs); against 7, the four above it (8, 9, 10, 11) win; against 9.5, two
+    # (10, 11) do: 14 + 4 + 2 = 20 of 28.
+    assert table.loc["response", "estimate"] == pytest.approx(20 / 28)
+    assert table.loc["response", "n"] == 11
+    standardised = (score - score.mean()) / score.std()
+    cox = CoxPHFitter().fit(pd.DataFrame({"time": data["pfs_months"].to_numpy(), "event": data["pfs_event"].to_numpy(),
+                                          "score": standardised.to_numpy()}), "time", "event")
+    assert table.loc["PFS", "estimate"] == pytest.approx(cox.hazard_ratios_["score"])
+    empty = score_associations(pd.Series(np.nan, index=data["patient"]), data, name="hubs")
+    assert empty.empty and "estimate" in empty.columns
 
 
 def test_qlq_c30_scoring_hand_worked():

@@ -199,6 +199,10 @@ def score_associations(score: pd.Series, clinical: pd.DataFrame, *, name: str) -
     """
     data = clinical.set_index("patient").join(score.rename("score"), how="inner").dropna(subset=["score"])
     rows = []
+    if len(data) < 3 or not data["score"].std() > 0:
+        # No hub genes (nothing significant) or a constant score: nothing to associate.
+        return pd.DataFrame(rows, columns=["score", "endpoint", "statistic", "estimate", "ci_low", "ci_high", "p",
+                                           "n"])
     grouped = data.dropna(subset=["group"])
     resistant = grouped.loc[grouped["group"] == GROUPS[1], "score"]
     responding = grouped.loc[grouped["group"] == GROUPS[0], "score"]
@@ -208,7 +212,7 @@ def score_associations(score: pd.Series, clinical: pd.DataFrame, *, name: str) -
                      test.statistic / (len(resistant) * len(responding)), np.nan, np.nan, test.pvalue,
                      len(resistant) + len(responding)))
     for endpoint, label in SURVIVAL_ENDPOINTS.items():
-        if f"{endpoint}_months" not in data or data["score"].std() == 0:
+        if f"{endpoint}_months" not in data:
             continue
         subset = data[[f"{endpoint}_months", f"{endpoint}_event", "score"]].dropna()
         subset = subset.assign(score=(subset["score"] - subset["score"].mean()) / subset["score"].std())
