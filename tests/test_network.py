@@ -24,6 +24,7 @@ from trialrna.hubs import METHODS
 from trialrna.network import (
     analyse_contrast,
     annotate_graph,
+    baseline_hub_score,
     contrast_statistics,
     contrast_subnetwork,
     cytoscape_edges,
@@ -181,6 +182,23 @@ def test_a_contrast_without_significant_genes_gives_empty_headed_outputs(tmp_pat
     edges = cytoscape_edges(result["graph"], result["hubs"])
     assert edges.empty and {"source", "target", "source_log2FoldChange"} <= set(edges.columns)
     nx.write_graphml(result["graph"], tmp_path / "empty.graphml")
+    # The hub score of an empty table, as read back from disk, is empty too.
+    result["hubs"].to_csv(tmp_path / "hubs.tsv", sep="\t", index=False)
+    assert baseline_hub_score(pd.DataFrame(), pd.DataFrame(), pd.read_csv(tmp_path / "hubs.tsv", sep="\t"), n_top=10,
+                              baseline="baseline").empty
+
+
+def test_baseline_hub_score_by_hand():
+    metadata = pd.DataFrame({"sample": ["s1", "s2", "s3", "s4"], "patient": ["p1", "p2", "p3", "p1"],
+                             "timepoint": pd.Categorical(["baseline"] * 3 + ["end"], categories=["baseline", "end"])})
+    expression = pd.DataFrame([[1.0, 2.0, 3.0, 9.0], [5.0, 5.0, 8.0, 0.0]], index=["E1", "E2"],
+                              columns=["s1", "s2", "s3", "s4"])
+    hubs = pd.DataFrame({"gene_id": ["E1", "E2"], "consensus_rank": [1, 2], "log2FoldChange": [-1.0, 2.0]})
+    # Baseline z-scores: E1 (1, 2, 3) -> (-1, 0, 1); E2 (5, 5, 8) -> mean 6, sd sqrt(3) -> (-1, -1, 2)/sqrt(3).
+    # Signs -sign(log2FC): E1 +1, E2 -1. Score = mean of E1's z and minus E2's z.
+    score = baseline_hub_score(expression, metadata, hubs, n_top=2, baseline="baseline")
+    expected = (np.array([-1.0, 0.0, 1.0]) - np.array([-1.0, -1.0, 2.0]) / np.sqrt(3)) / 2
+    assert score.index.tolist() == ["p1", "p2", "p3"] and np.allclose(score.to_numpy(), expected)
 
 
 @pytest.fixture(scope="module")

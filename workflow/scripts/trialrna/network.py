@@ -316,6 +316,8 @@ def baseline_hub_score(expression: pd.DataFrame, metadata: pd.DataFrame, hubs: p
 
     Contrasts put responders first, so a higher score means more of the expression that marks non-responders.
     """
+    if hubs.empty:
+        return pd.Series(dtype=float, name="hub_score")
     top = hubs.nsmallest(n_top, "consensus_rank").dropna(subset=["gene_id"])
     at_baseline = metadata[metadata["timepoint"] == baseline]
     values = expression.loc[top["gene_id"], at_baseline["sample"]]
