@@ -125,6 +125,16 @@ def test_config_key_of_wrong_type_stops_at_parse_time(tmp_path, small_cohort):
     assert "config key qc.n_top_genes: 'lots' is not of type 'integer'" in result.stderr
 
 
+def test_string_file_without_symbol_map_stops_at_parse_time(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    (tmp_path / "links.txt").write_text("protein1 protein2 combined_score\n9606.P1 9606.P2 900\n")
+    make_study(study, small_cohort, network={"ppi": {"links": str(tmp_path / "links.txt")}})
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert "network.ppi.info or network.ppi.aliases must name" in result.stderr
+    assert not (study / "results").exists()
+
+
 def test_lint_is_clean():
     result = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
