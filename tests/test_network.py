@@ -100,10 +100,14 @@ def test_ppi_config_checked_before_running(tmp_path, string_files):
                          source="config.yaml")
 
 
-def test_bundled_string_network():
+def test_bundled_string_network(caplog):
     edges = read_string_links(min_score=0.95)
     assert len(edges) > 40000 and edges["score"].min() >= 0.95
     assert (edges["gene_a"] < edges["gene_b"]).all() and not edges.duplicated(["gene_a", "gene_b"]).any()
+    assert "cannot add weaker edges" not in caplog.text
+    with caplog.at_level(logging.WARNING):
+        read_string_links(min_score=0.4)
+    assert "cannot add weaker edges" in caplog.text
 
 
 def test_subnetwork_isolated_nodes_and_first_neighbours():

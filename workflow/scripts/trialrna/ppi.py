@@ -16,7 +16,8 @@ from trialrna.errors import InputError
 
 log = logging.getLogger(__name__)
 
-EDGE_COLUMNS = ["gene_a", "gene_b", "score"]
+#: mossn's STRING copy keeps combined scores >= 0.9.
+BUNDLED_MIN_SCORE = 0.9
 #: STRING alias sources that carry HGNC symbols, most specific first.
 SYMBOL_ALIAS_SOURCES = ("Ensembl_HGNC_symbol", "BioMart_HUGO", "Ensembl_HGNC", "Ensembl_EntrezGene")
 
@@ -81,10 +82,10 @@ def read_string_links(*, links: str | Path | None = None, info: str | Path | Non
         table = pd.read_csv(path, index_col=0)
         _require(table, ["protein1", "protein2", "score"], path=path, what="mossn's STRING table")
         edges = table.rename(columns={"protein1": "gene_a", "protein2": "gene_b"})
-        if min_score < table["score"].min():
-            log.warning("mossn ships STRING edges with score >= %.2f only; network.ppi.min_score %.2f cannot add "
+        if min_score < BUNDLED_MIN_SCORE:
+            log.warning("mossn ships STRING edges with score >= %.1f only; network.ppi.min_score %.2f cannot add "
                         "weaker edges (point network.ppi.links at a full STRING download for that)",
-                        table["score"].min(), min_score)
+                        BUNDLED_MIN_SCORE, min_score)
     else:
         if info is None and aliases is None:
             raise InputError(f"{links}: STRING protein ids need a protein.info or protein.aliases file to become "
