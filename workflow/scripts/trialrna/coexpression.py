@@ -220,7 +220,8 @@ def plot_module_traits(correlations: pd.DataFrame, sizes: pd.Series, path: str |
     for i in range(r.shape[0]):
         for j in range(r.shape[1]):
             if np.isfinite(r.iat[i, j]):
-                axis.text(j, i, f"{r.iat[i, j]:.2f}\n(p={p.iat[i, j]:.1g})", ha="center", va="center", fontsize=7)
+                axis.text(j, i, f"{r.iat[i, j]:.2f}\n(p={p.iat[i, j]:.1g})", ha="center", va="center", fontsize=7,
+                          color="white" if abs(r.iat[i, j]) > 0.6 else "black")
     axis.set_xticks(range(r.shape[1]), r.columns, rotation=30, ha="right", fontsize=8)
     axis.set_yticks(range(r.shape[0]), [f"{m} ({sizes.get(m, 0)} genes)" for m in r.index], fontsize=8)
     fig.colorbar(image, ax=axis, label="Pearson r", shrink=0.8)
