@@ -1,5 +1,4 @@
 """Rule network_hubs: one contrast's STRING subnetwork, cytoHubba hub ranking with bootstrap stability, exports."""
-import networkx as nx
 import pandas as pd
 
 from trialrna.cohort import read_sample_metadata
@@ -8,10 +7,10 @@ from trialrna.contrasts import find_contrast, scope_plans
 from trialrna.de import read_result_table
 from trialrna.enrich import read_ora_tables
 from trialrna.logs import logged
-from trialrna.network import analyse_contrast, cytoscape_edges, plot_network
+from trialrna.network import analyse_contrast, write_contrast_network
 
 with logged(snakemake.log[0]):
-    params, output = snakemake.params, snakemake.output
+    params = snakemake.params
     metadata = read_sample_metadata(snakemake.input.metadata)
     fit, contrast = find_contrast(scope_plans(metadata, covariates=params.covariates, per_arm=params.per_arm),
                                   snakemake.wildcards.path)
@@ -22,11 +21,6 @@ with logged(snakemake.log[0]):
         design=fit.design, contrast=contrast.vector(list(fit.design.columns)) if contrast else None,
         patients=metadata.set_index("sample")["patient"], modules=modules, ora=read_ora_tables(snakemake.input.ora),
         **params.options)
-    result["hubs"].to_csv(output.hubs, sep="\t", index=False, float_format="%.6g")
-    result["terms"].to_csv(output.terms, sep="\t", index=False, float_format="%.6g")
-    result["unconnected"].to_csv(output.unconnected, sep="\t", index=False, float_format="%.6g")
-    cytoscape_edges(result["graph"], result["hubs"]).to_csv(output.cytoscape, sep="\t", index=False,
-                                                            float_format="%.6g")
-    nx.write_graphml(result["graph"], output.graphml)
-    plot_network(result["graph"], result["hubs"], output.figure, title=f"STRING network of {snakemake.wildcards.path}",
-                 n_labels=params.options["n_top"], max_nodes=params.max_nodes)
+    write_contrast_network(result, **dict(snakemake.output.items()),
+                           title=f"STRING network of {snakemake.wildcards.path}", n_labels=params.options["n_top"],
+                           max_nodes=params.max_nodes)

@@ -324,3 +324,14 @@ def baseline_hub_score(expression: pd.DataFrame, metadata: pd.DataFrame, hubs: p
     z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, np.nan), axis=0)
     signed = z.mul(-np.sign(top.set_index("gene_id")["log2FoldChange"]), axis=0)
     return pd.Series(signed.mean(axis=0).to_numpy(), index=at_baseline["patient"].to_numpy(), name="hub_score")
+
+
+def write_contrast_network(result: Mapping[str, object], *, hubs: str | Path, terms: str | Path,
+                           unconnected: str | Path, cytoscape: str | Path, graphml: str | Path, figure: str | Path,
+                           title: str, n_labels: int, max_nodes: int) -> None:
+    """Write what :func:`analyse_contrast` returns: the three tables, the Cytoscape edge table, GraphML, figure."""
+    for name, path in (("hubs", hubs), ("terms", terms), ("unconnected", unconnected)):
+        result[name].to_csv(path, sep="\t", index=False, float_format="%.6g")
+    cytoscape_edges(result["graph"], result["hubs"]).to_csv(cytoscape, sep="\t", index=False, float_format="%.6g")
+    nx.write_graphml(result["graph"], graphml)
+    plot_network(result["graph"], result["hubs"], figure, title=title, n_labels=n_labels, max_nodes=max_nodes)
