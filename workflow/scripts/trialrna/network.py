@@ -43,20 +43,20 @@ def de_genes(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> list
 def contrast_subnetwork(ppi: nx.Graph, genes: Sequence[str], *, first_neighbours: bool = False) -> nx.Graph:
     """Subnetwork induced by ``genes`` (optionally with their STRING first neighbours); genes outside STRING are
     left out. Nodes carry ``seed`` (True for the given genes)."""
-    seeds = [gene for gene in genes if gene in ppi]
+    seeds = {gene for gene in genes if gene in ppi}
     nodes = set(seeds)
     if first_neighbours:
         for gene in seeds:
             nodes.update(ppi[gene])
     graph = nx.Graph(ppi.subgraph(nodes))
-    nx.set_node_attributes(graph, {node: node in set(seeds) for node in graph}, "seed")
+    nx.set_node_attributes(graph, {node: node in seeds for node in graph}, "seed")
     return graph
 
 
 def split_isolated(graph: nx.Graph) -> tuple[nx.Graph, list[str]]:
     """The graph without its isolated nodes, and those nodes (sorted)."""
     isolated = sorted(nx.isolates(graph))
-    return graph.subgraph([node for node in graph if node not in set(isolated)]).copy(), isolated
+    return graph.subgraph(set(graph) - set(isolated)).copy(), isolated
 
 
 def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray, *,
@@ -78,9 +78,10 @@ def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast
     residual_df = weights[kept].sum() - rank
     if residual_df <= 0:
         return None
-    gram_inverse = np.linalg.pinv(matrix.T @ matrix)
+    gram = matrix.T @ matrix
+    gram_inverse = np.linalg.pinv(gram)
     # An estimable contrast lies in the row space of the design; otherwise pinv gives a meaningless answer.
-    if not np.allclose(vector @ gram_inverse @ (matrix.T @ matrix), vector, atol=1e-6):
+    if not np.allclose(vector @ gram_inverse @ gram, vector, atol=1e-6):
         return None
     sigma2 = ((response - matrix @ coefficients) ** 2).sum(axis=0) / residual_df
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -134,13 +135,18 @@ def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd
     return pd.Series(counts, dtype=float) / max(usable, 1), usable
 
 
+def _by_symbol(de_table: pd.DataFrame) -> pd.DataFrame:
+    """DE statistics indexed by symbol (the first row of a duplicated symbol, as tables are sorted by p-value)."""
+    return de_table.dropna(subset=["symbol"]).drop_duplicates("symbol").set_index("symbol")
+
+
 def hub_table(graph: nx.Graph, de_table: pd.DataFrame, *, seed: int, stability: pd.Series | None = None,
               modules: pd.Series | None = None, epc_networks: int = 1000) -> pd.DataFrame:
     """One row per connected gene: DE statistics, the eleven method scores, per-method ranks, consensus, stability.
 
     Sorted by consensus rank. ``modules`` maps symbols to co-expression modules.
     """
-    by_symbol = de_table.dropna(subset=["symbol"]).drop_duplicates("symbol").set_index("symbol")
+    by_symbol = _by_symbol(de_table)
     if graph.number_of_nodes() == 0:
         columns = ["symbol", "gene_id", "log2FoldChange", "padj", "seed", "module", "consensus_rank", "mean_rank",
                    "stability", *METHODS, *(f"{method}_rank" for method in METHODS)]
@@ -301,7 +307,7 @@ def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame, *, expression:
     hubs = hub_table(graph, de_table, seed=seed, stability=stability, modules=modules, epc_networks=epc_networks)
     terms = hub_terms(hubs["symbol"].head(n_top).tolist(), ora, alpha=term_alpha)
     hubs.insert(9, "top_terms", hubs["symbol"].map(summarise_terms(terms)).fillna(""))
-    by_symbol = de_table.drop_duplicates("symbol").set_index("symbol")
+    by_symbol = _by_symbol(de_table)
     unconnected = pd.DataFrame({"symbol": isolated + absent,
                                 "status": ["isolated"] * len(isolated) + ["not in STRING"] * len(absent)})
     for column in ("gene_id", "log2FoldChange", "padj"):
