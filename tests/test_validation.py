@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from trialrna.cohort import load_sample_metadata
+from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
-from trialrna.validation import match_counts_to_samples, validate_config
+from trialrna.validation import check_demo_counts_path, match_counts_to_samples, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "workflow/schemas"
@@ -129,3 +130,21 @@ def test_all_zero_sample(tmp_path):
     counts = counts_table().assign(A2=0)
     with pytest.raises(InputError, match="A2 have zero counts for every gene"):
         match_counts_to_samples(counts, metadata, counts_source="counts.tsv", samples_source="samples.tsv")
+
+
+def test_demo_config_simulates_into_results():
+    config = demo_config()
+    assert config["demo"]["simulate"] and config["counts"]["path"] == DEMO_COUNTS == "results/demo/counts.tsv"
+    check_demo_counts_path(simulate=True, counts_path=config["counts"]["path"], source="config.yaml")
+    check_demo_counts_path(simulate=True, counts_path="./results/demo/counts.tsv", source="config.yaml")
+    check_demo_counts_path(simulate=False, counts_path="data/counts.tsv", source="config.yaml")
+
+
+def test_simulation_refuses_a_user_count_path():
+    with pytest.raises(InputError) as error:
+        check_demo_counts_path(simulate=True, counts_path="data/counts.tsv", source="study/config.yaml")
+    assert str(error.value) == (
+        "study/config.yaml: demo.simulate is true, so the workflow simulates the demo counts into "
+        "results/demo/counts.tsv, but counts.path is 'data/counts.tsv'; the workflow never writes to an input. Set "
+        "counts.path: results/demo/counts.tsv to run the demo, or demo.simulate: false to analyse data/counts.tsv")
+

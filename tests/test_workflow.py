@@ -9,7 +9,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, make_study, run_snakemake
+from conftest import ROOT, SNAKEMAKE, input_checksums, make_study, run_snakemake
 from trialrna.demo import planted_symbols
 
 pytestmark = pytest.mark.workflow
@@ -65,6 +65,38 @@ def test_network_outputs(finished_study):
     assert len(modules) == 500 and modules["module"].str.fullmatch(r"M\d+").all()
     traits = pd.read_csv(finished_study / "results/network/coexpression/module_traits.tsv", sep="\t")
     assert {"response", "visit"} <= set(traits["trait"])
+
+
+def test_no_input_file_changes_during_a_run(finished_study, study_inputs_before):
+    """Counts, sheets, config and the workflow's resources are byte-identical after the run, and nothing was
+    written outside results/ and .snakemake/."""
+    assert len(study_inputs_before) > 5
+    assert input_checksums(finished_study) == study_inputs_before
+
+
+def test_simulation_refuses_to_write_a_user_count_table(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort, demo={"simulate": True, "n_genes": 100})
+    before = (study / "data/counts.tsv").read_bytes()
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert ("demo.simulate is true, so the workflow simulates the demo counts into results/demo/counts.tsv, but "
+            "counts.path is 'data/counts.tsv'; the workflow never writes to an input. Set counts.path: "
+            "results/demo/counts.tsv to run the demo, or demo.simulate: false to analyse data/counts.tsv"
+            ) in result.stderr
+    assert (study / "data/counts.tsv").read_bytes() == before
+    assert not (study / "results").exists()
+
+
+def test_simulation_writes_only_under_results(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort, counts={"path": "results/demo/counts.tsv"},
+               demo={"simulate": True, "n_genes": 100})
+    (study / "data/counts.tsv").unlink()
+    result = run_snakemake(study, "--until", "prepare_counts")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (study / "results/demo").iterdir()) == ["counts.tsv", "truth.tsv"]
+    assert pd.read_csv(study / "results/counts/counts.tsv", sep="\t", index_col=0).shape[0] == 100
 
 
 def test_rerun_is_a_no_op_and_results_are_deterministic(finished_study):

@@ -9,18 +9,19 @@ sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 
 from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
 from trialrna.contrasts import key_contrast, scope_plans
+from trialrna.demo import DEMO_COUNTS, DEMO_TRUTH
 from trialrna.gene_sets import resolve_libraries
 from trialrna.ppi import check_ppi_config
-from trialrna.validation import validate_config
+from trialrna.validation import check_demo_counts_path, validate_config
 
 SCHEMAS = WORKFLOW_ROOT / "workflow" / "schemas"
 ANNOTATION = str(WORKFLOW_ROOT / "resources" / "annotation" / "genes.tsv.gz")
 ENV = "../../environment.yml"
 
-validate_config(
-    config,
-    schema=SCHEMAS / "config.schema.yaml",
-    source=", ".join(map(str, workflow.configfiles)) or "config",
+CONFIG_SOURCE = ", ".join(map(str, workflow.configfiles)) or "config"
+validate_config(config, schema=SCHEMAS / "config.schema.yaml", source=CONFIG_SOURCE)
+check_demo_counts_path(
+    simulate=config["demo"]["simulate"], counts_path=config["counts"]["path"], source=CONFIG_SOURCE
 )
 SAMPLE_METADATA = load_sample_metadata(
     samples_path=config["samples"],
@@ -36,7 +37,7 @@ load_optional_clinical_tables(
     timepoints=config["timepoints"],
     schema_dir=SCHEMAS,
 )
-check_ppi_config(config["network"]["ppi"], source=", ".join(map(str, workflow.configfiles)) or "config")
+check_ppi_config(config["network"]["ppi"], source=CONFIG_SOURCE)
 LIBRARIES = resolve_libraries(
     pinned_dir=WORKFLOW_ROOT / "resources" / "gene_sets",
     go=config["enrichment"]["go"],

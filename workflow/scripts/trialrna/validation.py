@@ -7,6 +7,7 @@ so bad input stops the workflow before any long computation.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,22 @@ def validate_config(config: dict, *, schema: str | Path, source: str) -> None:
             raise
         key = ".".join(map(str, error.path)) or "(top level)"
         raise InputError(f"{source}: config key {key}: {_describe(error, schema_doc)}") from None
+
+
+def check_demo_counts_path(*, simulate: bool, counts_path: str, source: str) -> None:
+    """With ``demo.simulate``, require ``counts.path`` to be the simulation's own output.
+
+    Raises
+    ------
+    InputError
+        When the simulation would otherwise be read from (and so written to) a path the user gave.
+    """
+    if simulate and os.path.normpath(counts_path) != os.path.normpath(DEMO_COUNTS):
+        raise InputError(
+            f"{source}: demo.simulate is true, so the workflow simulates the demo counts into {DEMO_COUNTS}, but "
+            f"counts.path is {counts_path!r}; the workflow never writes to an input. Set counts.path: "
+            f"{DEMO_COUNTS} to run the demo, or demo.simulate: false to analyse {counts_path}"
+        )
 
 
 def validate_table(table: pd.DataFrame, *, schema: str | Path, source: str | Path) -> None:
