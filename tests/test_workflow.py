@@ -114,7 +114,7 @@ def test_report_builds(finished_study):
     assert (finished_study / "results/report.html").stat().st_size > 10_000
 
 
-def test_sample_missing_from_counts_stops_before_analysis(tmp_path, small_cohort):
+def test_sample_missing_from_counts_stops_at_parse_time(tmp_path, small_cohort):
     study = tmp_path / "study"
     make_study(study, small_cohort)
     counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
@@ -122,10 +122,30 @@ def test_sample_missing_from_counts_stops_before_analysis(tmp_path, small_cohort
     counts.drop(columns=missing).to_csv(study / "data/counts.tsv", sep="\t")
     result = run_snakemake(study)
     assert result.returncode != 0
-    log = (study / "results/logs/prepare_counts.log").read_text()
-    assert f"sample(s) {missing} have no column in the count table data/counts.tsv" in log
-    assert not (study / "results/counts/counts.tsv").exists()  # no half-written result
-    assert not (study / "results/qc").exists()
+    assert f"sample(s) {missing} have no column in the count table data/counts.tsv" in result.stderr
+    assert not (study / "results").exists()  # stopped before any job: no half-written result
+
+
+@pytest.mark.parametrize("problem", ["folder", "implausible-count"])
+def test_bad_count_table_stops_at_parse_time(tmp_path, small_cohort, problem):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
+    if problem == "folder":
+        (study / "data/counts.tsv").unlink()
+        (study / "data/counts.tsv").mkdir()
+        expected = "data/counts.tsv: counts.path names a folder, not a count table; point it at the count file itself"
+    else:
+        gene, sample = counts.index[2], counts.columns[3]
+        counts.loc[gene, sample] = 10**12
+        counts.to_csv(study / "data/counts.tsv", sep="\t")
+        expected = (f"data/counts.tsv: count '1000000000000' for gene {gene} in sample column '{sample}' (line 4) is "
+                    "above 2,147,483,647 (2**31 - 1), the largest count DESeq2 accepts")
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "InputError in file" in result.stderr and "Building DAG" not in result.stderr
+    assert not (study / "results").exists()
 
 
 def test_extra_count_columns_are_warned(tmp_path, small_cohort):

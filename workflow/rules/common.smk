@@ -7,7 +7,7 @@ from pathlib import Path
 WORKFLOW_ROOT = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_ROOT / "workflow" / "scripts"))
 
-from trialrna.cohort import load_optional_clinical_tables, load_sample_metadata
+from trialrna.cohort import check_count_table, load_optional_clinical_tables, load_sample_metadata
 from trialrna.contrasts import key_contrast, scope_plans
 from trialrna.demo import DEMO_COUNTS, DEMO_TRUTH
 from trialrna.gene_sets import resolve_libraries
@@ -30,6 +30,14 @@ SAMPLE_METADATA = load_sample_metadata(
     response_rule=config["response"]["rule"],
     schema_dir=SCHEMAS,
 )
+if not config["demo"]["simulate"]:
+    # The first rows only: a wrong file, column or format stops here, in a second; prepare_counts reads them all.
+    check_count_table(
+        config["counts"]["path"],
+        fmt=config["counts"]["format"],
+        samples=SAMPLE_METADATA,
+        samples_source=config["samples"],
+    )
 load_optional_clinical_tables(
     adverse_events=config["clinical"]["adverse_events"],
     qlq_c30=config["clinical"]["qlq_c30"],
