@@ -148,6 +148,24 @@ def test_bad_count_table_stops_at_parse_time(tmp_path, small_cohort, problem):
     assert not (study / "results").exists()
 
 
+def test_missing_config_file_is_explained(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(study), "--cores", "1"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert (f"no config file: {study.resolve()}/config/config.yaml does not exist and no --configfile was given. "
+            "Run from (or --directory to) a study folder that has config/config.yaml, or pass --configfile"
+            ) in result.stderr
+    assert not (study / "results").exists()
+    # A --configfile that does not exist fails in Snakemake's command line, before the workflow is read: its
+    # traceback at least names the file.
+    command = [*command, "--configfile", "study/nope.yaml"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "No such file or directory: 'study/nope.yaml'" in result.stderr
+
+
 def test_extra_count_columns_are_warned(tmp_path, small_cohort):
     study = tmp_path / "study"
     make_study(study, small_cohort)

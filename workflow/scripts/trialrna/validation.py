@@ -62,6 +62,24 @@ def validate_config(config: dict, *, schema: str | Path, source: str) -> None:
         raise InputError(f"{source}: config key {key}: {_describe(error, schema_doc)}") from None
 
 
+def require_config_file(path: str | Path, *, given: Sequence[str], example: str | Path) -> None:
+    """Require the default config file in the working directory when no ``--configfile`` was given.
+
+    Raises
+    ------
+    InputError
+        Saying where the file was looked for and the two ways to give one.
+    """
+    if not given and not Path(path).exists():
+        raise InputError(
+            f"no config file: {Path(path).resolve()} does not exist and no --configfile was given. Run from (or "
+            f"--directory to) a study folder that has {path}, or pass --configfile with the study's config (a path "
+            f"relative to the current directory, not to --directory). Start from a copy of {example} with "
+            "demo.simulate: false and counts.path set to your count table; every key is documented in "
+            "workflow/schemas/config.schema.yaml"
+        )
+
+
 def check_demo_counts_path(*, simulate: bool, counts_path: str, source: str) -> None:
     """With ``demo.simulate``, require ``counts.path`` to be the simulation's own output.
 
