@@ -216,6 +216,16 @@ def _sample_qc(results: Path, samples: pd.DataFrame) -> pd.DataFrame:
     return table.assign(group=table["group"].astype(str).replace("nan", "not evaluable"))
 
 
+def dominated_samples(stats: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Samples flagged ``dominated`` in the library statistics: sample, top gene (symbol and id), its share."""
+    if stats is None or "dominated" not in stats:
+        return None
+    flagged = stats[stats["dominated"].astype(bool)]
+    return pd.DataFrame({"sample": flagged["sample"], "top gene": flagged["top_symbol"],
+                         "gene id": flagged["top_gene"],
+                         "share of library": [f"{share:.0%}" for share in flagged["top_gene_share"]]})
+
+
 def build_context(*, results: str | Path, config: Mapping[str, Any], input_files: Mapping[str, str | Path],
                   workdir: str | Path) -> dict[str, Any]:
     """Everything the template shows, read from the results folder."""
@@ -288,6 +298,9 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                      "qol": image(results / "clinical/qlq_c30_change.png"),
                      "biomarkers": html_table(read_table(results / "clinical/biomarkers.tsv"), table_id="biomarkers")},
         "qc": {"pca": image(results / "qc/pca.png"),
+               "dominated": html_table(dominated_samples(read_table(results / "qc/library_stats.tsv")),
+                                       table_id="dominated"),
+               "max_gene_share": config["qc"]["max_gene_share"],
                "outliers": html_table(read_table(results / "qc/outliers.tsv").query("outlier"), table_id="outliers"),
                "samples": html_table(_sample_qc(results, samples), table_id="samples-qc")},
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
