@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import logging
 
+import pandas as pd
 import pytest
 
 from trialrna.errors import InputError
-from trialrna.io import MAX_COUNT, read_count_matrix, read_counts
+from trialrna.io import MAX_COUNT, gene_id_summary, read_count_matrix, read_counts
+from trialrna.report import gene_id_warning
 
 MATRIX = "gene_id\tS1\tS2\nENSG00000141510.18\t10\t20\nENSG00000012048.23\t0\t5\nMYGENE\t3\t4\n"
 
@@ -191,3 +193,28 @@ def test_max_rows_reads_only_the_first_rows(tmp_path):
     assert list(counts.index) == ["G1", "G2"]
     with pytest.raises(InputError, match="line 4"):
         read_count_matrix(path, fmt="matrix")
+
+
+def test_gene_id_summary_counts_matched_ids_and_shared_symbols(tmp_path, annotation, caplog):
+    genes = pd.DataFrame({"gene_id": ["ENSG00000141510", "ENSG00000012048", "TP53", "ENSG99999999999", "MYGENE"],
+                          "symbol": ["TP53", "BRCA1", "TP53", "ENSG99999999999", "MYGENE"]})
+    with caplog.at_level(logging.WARNING):
+        summary = gene_id_summary(genes, annotation, min_annotated_share=0.5, source="counts.tsv")
+    assert summary.to_dict("records") == [{"gene_ids": 5, "ensembl_ids": 3, "matched": 3, "matched_share": 0.6,
+                                           "shared_symbols": 1}]
+    assert caplog.text == ""
+    assert gene_id_warning(summary, min_annotated_share=0.5) is None
+
+
+def test_few_matched_gene_ids_warn(annotation, caplog):
+    genes = pd.DataFrame({"gene_id": [f"gene{index}" for index in range(33)] + ["ENSG00000141510"],
+                          "symbol": [f"gene{index}" for index in range(33)] + ["TP53"]})
+    with caplog.at_level(logging.WARNING):
+        summary = gene_id_summary(genes, annotation, min_annotated_share=0.5, source="counts.tsv")
+    assert summary["matched_share"].iat[0] == 1 / 34
+    assert ("WARNING" in caplog.text and "counts.tsv: only 3 % of gene ids matched the annotation; enrichment and "
+            "networks rest on few genes; check the gene-id column") in caplog.text
+    assert "unmatched ids look like gene0, gene1, gene2 (qc.min_annotated_share 50 %)" in caplog.text
+    assert gene_id_warning(summary, min_annotated_share=0.5).startswith(
+        "Only 3 % of gene ids matched the annotation; enrichment and networks rest on few genes; check the gene-id "
+        "column (Ensembl gene ids or HGNC symbols)")

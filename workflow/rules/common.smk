@@ -174,7 +174,12 @@ def final_outputs():
 
 def report_inputs():
     """Every table and figure the reviewer's report reads (everything the workflow makes)."""
-    return final_outputs() + ["results/counts/counts.tsv", "results/counts/genes.tsv", "results/de/contrasts.tsv"]
+    return final_outputs() + [
+        "results/counts/counts.tsv",
+        "results/counts/genes.tsv",
+        "results/counts/gene_id_summary.tsv",
+        "results/de/contrasts.tsv",
+    ]
 
 
 def input_files():

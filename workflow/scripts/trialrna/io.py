@@ -24,6 +24,7 @@ CountFormat = Literal["matrix", "nfcore_salmon", "featurecounts"]
 MAX_COUNT = 2**31 - 1
 
 _ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*G\d{11})\.\d+$")
+_ENSEMBL_ID = r"^ENS[A-Z]*G\d{11}$"
 _FEATURECOUNTS_ANNOTATION = ["Geneid", "Chr", "Start", "End", "Strand", "Length"]
 _BAM_SUFFIX = re.compile(r"(\.markdup)?(\.sorted)?\.bam$")
 _SEPARATOR_NAMES = {"\t": "tab", ",": "comma"}
@@ -307,8 +308,52 @@ def map_symbols(gene_ids: pd.Index, annotation: pd.DataFrame, *, names: pd.Serie
     if names is not None:
         symbols = symbols.fillna(names.reindex(gene_ids).set_axis(gene_ids))
     symbols = symbols.fillna(pd.Series(gene_ids, index=gene_ids))
-    n_ensembl = int(gene_ids.str.match(r"^ENS[A-Z]*G\d{11}$").sum())
-    n_unmapped = int((~gene_ids.isin(by_ensembl.index) & gene_ids.str.match(r"^ENS[A-Z]*G\d{11}$")).sum())
+    n_ensembl = int(gene_ids.str.match(_ENSEMBL_ID).sum())
+    n_unmapped = int((~gene_ids.isin(by_ensembl.index) & gene_ids.str.match(_ENSEMBL_ID)).sum())
     if n_ensembl:
         log.info("mapped %d of %d Ensembl ids to symbols", n_ensembl - n_unmapped, n_ensembl)
     return symbols.tolist()
+
+
+def gene_id_summary(genes: pd.DataFrame, annotation: pd.DataFrame, *, min_annotated_share: float,
+                    source: str | Path) -> pd.DataFrame:
+    """How well the count table's gene ids match the pinned annotation; a WARNING is logged below the threshold.
+
+    Parameters
+    ----------
+    genes
+        ``gene_id``, ``symbol`` as from :func:`read_counts`.
+    annotation
+        The pinned annotation (:func:`trialrna.annotation.read_gene_annotation`).
+    min_annotated_share
+        Matched share below which enrichment and networks rest on too few genes to trust.
+    source
+        The count table, for the warning.
+
+    Returns
+    -------
+    One row: ``gene_ids``, ``ensembl_ids`` (ids shaped like Ensembl gene ids), ``matched`` (ids whose symbol is a
+    symbol of the annotation: Ensembl ids mapped through it, or ids and gene names that are such symbols),
+    ``matched_share`` and ``shared_symbols`` (symbols that two or more gene ids carry).
+    """
+    matched = genes["symbol"].isin(set(annotation["symbol"]))
+    share = float(matched.mean()) if len(genes) else 0.0
+    per_symbol = genes["symbol"].value_counts()
+    summary = pd.DataFrame([{
+        "gene_ids": len(genes),
+        "ensembl_ids": int(genes["gene_id"].astype(str).str.match(_ENSEMBL_ID).sum()),
+        "matched": int(matched.sum()),
+        "matched_share": share,
+        "shared_symbols": int((per_symbol > 1).sum()),
+    }])
+    if share < min_annotated_share:
+        examples = ", ".join(genes.loc[~matched, "gene_id"].astype(str).head(3))
+        log.warning("%s: %s; unmatched ids look like %s (qc.min_annotated_share %.0f %%)", source,
+                    annotation_warning(share), examples, 100 * min_annotated_share)
+    return summary
+
+
+def annotation_warning(matched_share: float) -> str:
+    """The plain-words warning for a low share of gene ids matched to the annotation (log and report)."""
+    return (f"only {100 * matched_share:.0f} % of gene ids matched the annotation; enrichment and networks rest on "
+            "few genes; check the gene-id column (Ensembl gene ids or HGNC symbols) and counts.format")
