@@ -27,4 +27,4 @@ lint: $(STAMP)
 	snakemake --lint
 
 clean:
-	rm -rf results .snakemake resources/demo/counts.tsv resources/demo/truth.tsv
+	rm -rf results .snakemake

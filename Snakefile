@@ -1,7 +1,20 @@
 # Transcriptomic mechanisms of resistance in a longitudinal clinical trial. See README.md.
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from trialrna.validation import require_config_file
+
+# Snakemake's own message for a missing config/config.yaml does not say what to do.
+require_config_file(
+    "config/config.yaml",
+    given=workflow.overwrite_configfiles,
+    example=Path(workflow.basedir) / "config" / "config.yaml",
+)
 
 
 configfile: "config/config.yaml"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from trialrna.annotation import read_gene_annotation
+from trialrna.annotation import read_gene_annotation, sha256sum
 from trialrna.contrasts import plan_contrasts
 from trialrna.de import run_fit
 from trialrna.demo import demo_genes, simulate_clinical, simulate_counts, write_cohort
@@ -56,10 +56,26 @@ PAYLOAD = "<script>alert('x')</script>"
 
 
 @pytest.fixture(scope="session")
-def finished_study(tmp_path_factory, small_cohort) -> Path:
+def study_inputs_before() -> dict[str, str]:
+    """SHA-256 of every input file of :func:`finished_study`, recorded just before its run."""
+    return {}
+
+
+def input_checksums(study: Path) -> dict[str, str]:
+    """SHA-256 of every file of a study folder outside what the workflow owns (results/, .snakemake/), and of the
+    workflow's own resources next to the Snakefile, keyed by path."""
+    owned = {"results", ".snakemake"}
+    files = [path for path in study.rglob("*") if path.is_file() and path.relative_to(study).parts[0] not in owned]
+    files += [path for path in (ROOT / "resources").rglob("*") if path.is_file() and "__pycache__" not in path.parts]
+    return {str(path): sha256sum(path) for path in sorted(files)}
+
+
+@pytest.fixture(scope="session")
+def finished_study(tmp_path_factory, small_cohort, study_inputs_before) -> Path:
     """One full run on the small cohort, from another working directory, shared by the workflow tests.
 
-    Its first sample's name ends in :data:`PAYLOAD` (sample ids may hold anything but spaces).
+    Its first sample's name ends in :data:`PAYLOAD` (sample ids may hold anything but spaces). The checksums of its
+    input files before the run are in :func:`study_inputs_before`.
     """
     study = tmp_path_factory.mktemp("run") / "study"
     make_study(study, small_cohort)
@@ -68,6 +84,7 @@ def finished_study(tmp_path_factory, small_cohort) -> Path:
     renamed = {samples["sample"].iat[0]: samples["sample"].iat[0] + PAYLOAD.replace(" ", "")}
     samples.replace({"sample": renamed}).to_csv(study / "data/samples.tsv", sep="\t", index=False)
     counts.rename(columns=renamed).to_csv(study / "data/counts.tsv", sep="\t")
+    study_inputs_before.update(input_checksums(study))
     result = run_snakemake(study)
     assert result.returncode == 0, result.stderr[-3000:]
     return study

@@ -5,9 +5,13 @@ from __future__ import annotations
 import html.parser
 import shutil
 
+import pandas as pd
 import pytest
+import yaml
 
-from conftest import make_study, run_snakemake
+from conftest import ROOT, make_study, run_snakemake
+from trialrna.report import build_context, render_report
+from trialrna.validation import validate_config
 
 pytestmark = pytest.mark.workflow
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -73,6 +77,43 @@ def test_report_builds_when_a_stage_finds_nothing(tmp_path, small_cohort):
     page = (study / "results/report/index.html").read_text()
     assert "No gene passed the adjusted p-value threshold" in page
     assert "No GO or KEGG term was significantly enriched" in page
+
+
+def test_clean_run_has_no_qc_or_annotation_warning(hostile_report, finished_study):
+    page = hostile_report.read_text()
+    assert "No sample's top gene took more than 50 % of its library." in page
+    assert "gene ids matched the annotation" not in page
+    summary = pd.read_csv(finished_study / "results/counts/gene_id_summary.tsv", sep="\t")
+    assert summary["matched_share"].tolist() == [1.0] and summary["gene_ids"].tolist() == [1000]
+
+
+def test_report_shows_dominated_samples_and_unmatched_gene_ids(finished_study, tmp_path):
+    """The shared run's results with one sample dominated by HBB and 3 % of gene ids matched."""
+    results = tmp_path / "results"
+    shutil.copytree(finished_study / "results", results)
+    stats = pd.read_csv(results / "qc/library_stats.tsv", sep="\t")
+    sample = stats["sample"].iat[1]
+    stats.loc[1, ["top_gene", "top_symbol", "top_gene_share", "dominated"]] = ["ENSG00000244734", "HBB", 0.8, True]
+    stats.to_csv(results / "qc/library_stats.tsv", sep="\t", index=False)
+    summary = pd.read_csv(results / "counts/gene_id_summary.tsv", sep="\t").assign(matched_share=0.03)
+    summary.to_csv(results / "counts/gene_id_summary.tsv", sep="\t", index=False)
+    config = yaml.safe_load((finished_study / "config.yaml").read_text())
+    validate_config(config, schema=ROOT / "workflow/schemas/config.schema.yaml", source="config.yaml")
+
+    context = build_context(results=results, config=config, input_files={}, workdir=finished_study)
+    assert context["qc"]["dominated"]["rows"] == [[sample, "HBB", "ENSG00000244734", "80%"]]
+    warning = ("Only 3 % of gene ids matched the annotation; enrichment and networks rest on few genes; check the "
+               "gene-id column")
+    assert context["enrichment"]["annotation_warning"].startswith(warning)
+    assert context["network"]["annotation_warning"] == context["enrichment"]["annotation_warning"]
+
+    render_report(context, tmp_path / "index.html")
+    page = (tmp_path / "index.html").read_text()
+    qc, enrichment, network = (page.index(f"<h2>{name}</h2>") for name in ("Quality control", "Enrichment",
+                                                                            "Network and hubs"))
+    assert qc < page.index("one gene takes more than 50 % of the") < page.index("<td>HBB</td><td>ENSG00000244734</td>"
+                                                                              "<td>80%</td>") < enrichment
+    assert enrichment < page.index(warning) < network < page.index(warning, network)
 
 
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver are not installed")

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from trialrna.cohort import load_sample_metadata
+from trialrna.cohort import check_count_table, load_counts, load_sample_metadata
+from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
-from trialrna.validation import match_counts_to_samples, validate_config
+from trialrna.validation import check_demo_counts_path, match_counts_to_samples, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "workflow/schemas"
@@ -129,3 +130,82 @@ def test_all_zero_sample(tmp_path):
     counts = counts_table().assign(A2=0)
     with pytest.raises(InputError, match="A2 have zero counts for every gene"):
         match_counts_to_samples(counts, metadata, counts_source="counts.tsv", samples_source="samples.tsv")
+
+
+def test_demo_config_simulates_into_results():
+    config = demo_config()
+    assert config["demo"]["simulate"] and config["counts"]["path"] == DEMO_COUNTS == "results/demo/counts.tsv"
+    check_demo_counts_path(simulate=True, counts_path=config["counts"]["path"], source="config.yaml")
+    check_demo_counts_path(simulate=True, counts_path="./results/demo/counts.tsv", source="config.yaml")
+    check_demo_counts_path(simulate=False, counts_path="data/counts.tsv", source="config.yaml")
+
+
+def test_simulation_refuses_a_user_count_path():
+    with pytest.raises(InputError) as error:
+        check_demo_counts_path(simulate=True, counts_path="data/counts.tsv", source="study/config.yaml")
+    assert str(error.value) == (
+        "study/config.yaml: demo.simulate is true, so the workflow simulates the demo counts into "
+        "results/demo/counts.tsv, but counts.path is 'data/counts.tsv'; the workflow never writes to an input. Set "
+        "counts.path: results/demo/counts.tsv to run the demo, or demo.simulate: false to analyse data/counts.tsv")
+
+
+def write_counts(tmp_path, text, name="counts.tsv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_count_table_check_names_missing_samples(tmp_path):
+    metadata = load(tmp_path)
+    path = write_counts(tmp_path, "gene_id\tA1\tB1\nG1\t1\t2\n")
+    with pytest.raises(InputError) as error:
+        check_count_table(path, fmt="matrix", samples=metadata, samples_source="samples.tsv")
+    assert f"samples.tsv, line(s) 3: sample(s) A2 have no column in the count table {path}" in str(error.value)
+
+
+def test_count_table_check_says_what_featurecounts_columns_became(tmp_path):
+    metadata = load(tmp_path)
+    path = write_counts(tmp_path, "# Program:featureCounts\nGeneid\tChr\tStart\tEnd\tStrand\tLength\t"
+                                  "bam/A1.sorted.bam\tbam/A2_L001.sorted.bam\tbam/B1.markdup.bam\n"
+                                  "G1\tchr1\t1\t9\t+\t9\t1\t2\t3\n", name="fc.txt")
+    with pytest.raises(InputError) as error:
+        check_count_table(path, fmt="featurecounts", samples=metadata, samples_source="samples.tsv")
+    message = str(error.value)
+    assert f"samples.tsv, line(s) 3: sample(s) A2 have no column in the count table {path}" in message
+    assert ("featureCounts column 'bam/A1.sorted.bam' became sample id 'A1', featureCounts column "
+            "'bam/A2_L001.sorted.bam' became sample id 'A2_L001'") in message
+    assert "a sample id is the BAM file name without its folder and without .bam, .sorted.bam or .markdup.bam" \
+        in message
+
+
+def test_count_table_check_gene_column_is_a_sample(tmp_path):
+    metadata = load(tmp_path)
+    path = write_counts(tmp_path, "A1\tA2\tB1\tX9\n1\t2\t3\t4\n")
+    with pytest.raises(InputError) as error:
+        check_count_table(path, fmt="matrix", samples=metadata, samples_source="samples.tsv")
+    assert (f"{path}: the first column 'A1' is read as gene ids, but it is a sample of samples.tsv; the first column "
+            "must hold the gene ids") in str(error.value)
+
+
+def test_count_table_check_reads_the_first_rows_and_the_rule_reads_all(tmp_path):
+    metadata = load(tmp_path)
+    rows = "".join(f"G{index}\t1\t2\t3\n" for index in range(1200))
+    path = write_counts(tmp_path, "gene_id\tA1\tA2\tB1\n" + rows + "G_last\t1\t2\t1e12\n")
+    check_count_table(path, fmt="matrix", samples=metadata, samples_source="samples.tsv")
+    with pytest.raises(InputError) as error:
+        load_counts(path, fmt="matrix", metadata=metadata, samples_source="samples.tsv",
+                    annotation_path=ROOT / "resources/annotation/genes.tsv.gz")
+    assert "count '1e12' for gene G_last in sample column 'B1' (line 1202) is above 2,147,483,647" in str(error.value)
+    with pytest.raises(InputError, match="line 1202"):
+        check_count_table(path, fmt="matrix", samples=metadata, samples_source="samples.tsv", max_rows=None)
+
+
+def test_header_only_table_is_not_blamed_on_zero_counts(tmp_path):
+    metadata = load(tmp_path)
+    path = write_counts(tmp_path, "gene_id\tA1\tA2\tB1\n")
+    for check in (lambda: check_count_table(path, fmt="matrix", samples=metadata, samples_source="samples.tsv"),
+                  lambda: load_counts(path, fmt="matrix", metadata=metadata, samples_source="samples.tsv",
+                                      annotation_path=ROOT / "resources/annotation/genes.tsv.gz")):
+        with pytest.raises(InputError) as error:
+            check()
+        assert f"{path}: the table has a header but no gene rows" in str(error.value)

@@ -9,7 +9,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, make_study, run_snakemake
+from conftest import ROOT, SNAKEMAKE, input_checksums, make_study, run_snakemake
 from trialrna.demo import planted_symbols
 
 pytestmark = pytest.mark.workflow
@@ -67,6 +67,38 @@ def test_network_outputs(finished_study):
     assert {"response", "visit"} <= set(traits["trait"])
 
 
+def test_no_input_file_changes_during_a_run(finished_study, study_inputs_before):
+    """Counts, sheets, config and the workflow's resources are byte-identical after the run, and nothing was
+    written outside results/ and .snakemake/."""
+    assert len(study_inputs_before) > 5
+    assert input_checksums(finished_study) == study_inputs_before
+
+
+def test_simulation_refuses_to_write_a_user_count_table(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort, demo={"simulate": True, "n_genes": 100})
+    before = (study / "data/counts.tsv").read_bytes()
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert ("demo.simulate is true, so the workflow simulates the demo counts into results/demo/counts.tsv, but "
+            "counts.path is 'data/counts.tsv'; the workflow never writes to an input. Set counts.path: "
+            "results/demo/counts.tsv to run the demo, or demo.simulate: false to analyse data/counts.tsv"
+            ) in result.stderr
+    assert (study / "data/counts.tsv").read_bytes() == before
+    assert not (study / "results").exists()
+
+
+def test_simulation_writes_only_under_results(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort, counts={"path": "results/demo/counts.tsv"},
+               demo={"simulate": True, "n_genes": 100})
+    (study / "data/counts.tsv").unlink()
+    result = run_snakemake(study, "--until", "prepare_counts")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (study / "results/demo").iterdir()) == ["counts.tsv", "truth.tsv"]
+    assert pd.read_csv(study / "results/counts/counts.tsv", sep="\t", index_col=0).shape[0] == 100
+
+
 def test_rerun_is_a_no_op_and_results_are_deterministic(finished_study):
     before = (finished_study / "results/qc/pca.tsv").read_bytes()
     dry = run_snakemake(finished_study, "-n")
@@ -82,7 +114,7 @@ def test_report_builds(finished_study):
     assert (finished_study / "results/report.html").stat().st_size > 10_000
 
 
-def test_sample_missing_from_counts_stops_before_analysis(tmp_path, small_cohort):
+def test_sample_missing_from_counts_stops_at_parse_time(tmp_path, small_cohort):
     study = tmp_path / "study"
     make_study(study, small_cohort)
     counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
@@ -90,10 +122,48 @@ def test_sample_missing_from_counts_stops_before_analysis(tmp_path, small_cohort
     counts.drop(columns=missing).to_csv(study / "data/counts.tsv", sep="\t")
     result = run_snakemake(study)
     assert result.returncode != 0
-    log = (study / "results/logs/prepare_counts.log").read_text()
-    assert f"sample(s) {missing} have no column in the count table data/counts.tsv" in log
-    assert not (study / "results/counts/counts.tsv").exists()  # no half-written result
-    assert not (study / "results/qc").exists()
+    assert f"sample(s) {missing} have no column in the count table data/counts.tsv" in result.stderr
+    assert not (study / "results").exists()  # stopped before any job: no half-written result
+
+
+@pytest.mark.parametrize("problem", ["folder", "implausible-count"])
+def test_bad_count_table_stops_at_parse_time(tmp_path, small_cohort, problem):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
+    if problem == "folder":
+        (study / "data/counts.tsv").unlink()
+        (study / "data/counts.tsv").mkdir()
+        expected = "data/counts.tsv: counts.path names a folder, not a count table; point it at the count file itself"
+    else:
+        gene, sample = counts.index[2], counts.columns[3]
+        counts.loc[gene, sample] = 10**12
+        counts.to_csv(study / "data/counts.tsv", sep="\t")
+        expected = (f"data/counts.tsv: count '1000000000000' for gene {gene} in sample column '{sample}' (line 4) is "
+                    "above 2,147,483,647 (2**31 - 1), the largest count DESeq2 accepts")
+    result = run_snakemake(study)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "InputError in file" in result.stderr and "Building DAG" not in result.stderr
+    assert not (study / "results").exists()
+
+
+def test_missing_config_file_is_explained(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort)
+    command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(study), "--cores", "1"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert (f"no config file: {study.resolve()}/config/config.yaml does not exist and no --configfile was given. "
+            "Run from (or --directory to) a study folder that has config/config.yaml, or pass --configfile"
+            ) in result.stderr
+    assert not (study / "results").exists()
+    # A --configfile that does not exist fails in Snakemake's command line, before the workflow is read: its
+    # traceback at least names the file.
+    command = [*command, "--configfile", "study/nope.yaml"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "No such file or directory: 'study/nope.yaml'" in result.stderr
 
 
 def test_extra_count_columns_are_warned(tmp_path, small_cohort):

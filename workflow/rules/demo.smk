@@ -1,4 +1,5 @@
-# Simulated counts for the demo cohort, from the committed demo sheets; off for real studies.
+# Simulated counts for the demo cohort, from the committed demo sheets; off for real studies. The outputs are
+# fixed paths under results/ (counts.path must name DEMO_COUNTS, checked in common.smk), never a user's file.
 if config["demo"]["simulate"]:
 
     rule simulate_demo_counts:
@@ -7,8 +8,8 @@ if config["demo"]["simulate"]:
             clinical=config["clinical"]["sheet"],
             annotation=ANNOTATION,
         output:
-            counts=config["counts"]["path"],
-            truth=config["demo"]["truth"],
+            counts=DEMO_COUNTS,
+            truth=DEMO_TRUTH,
         params:
             n_genes=config["demo"]["n_genes"],
             seed=config["seed"],

@@ -33,9 +33,11 @@ rule prepare_counts:
     output:
         counts="results/counts/counts.tsv",
         genes="results/counts/genes.tsv",
+        gene_id_summary="results/counts/gene_id_summary.tsv",
     params:
         fmt=config["counts"]["format"],
         samples_source=config["samples"],
+        min_annotated_share=config["qc"]["min_annotated_share"],
     log:
         "results/logs/prepare_counts.log",
     benchmark:

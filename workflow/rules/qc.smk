@@ -4,6 +4,7 @@
 rule qc_library_stats:
     input:
         counts="results/counts/counts.tsv",
+        genes="results/counts/genes.tsv",
         metadata="results/samples/sample_metadata.tsv",
     output:
         table="results/qc/library_stats.tsv",
@@ -12,6 +13,8 @@ rule qc_library_stats:
             caption="../report/library_sizes.rst",
             category="Quality control",
         ),
+    params:
+        max_gene_share=config["qc"]["max_gene_share"],
     log:
         "results/logs/qc_library_stats.log",
     benchmark:

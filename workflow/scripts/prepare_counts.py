@@ -1,5 +1,7 @@
-"""Rule prepare_counts: read the count table, map symbols, match it to the sample sheet."""
+"""Rule prepare_counts: read the count table, map symbols, match it to the sample sheet, summarise the gene ids."""
+from trialrna.annotation import read_gene_annotation
 from trialrna.cohort import load_counts, read_sample_metadata
+from trialrna.io import gene_id_summary
 from trialrna.logs import logged
 
 with logged(snakemake.log[0]):
@@ -10,5 +12,8 @@ with logged(snakemake.log[0]):
         annotation_path=snakemake.input.annotation,
         samples_source=snakemake.params.samples_source,
     )
+    summary = gene_id_summary(genes, read_gene_annotation(snakemake.input.annotation), source=snakemake.input.counts,
+                              min_annotated_share=snakemake.params.min_annotated_share)
     counts.to_csv(snakemake.output.counts, sep="\t")
     genes.to_csv(snakemake.output.genes, sep="\t", index=False)
+    summary.to_csv(snakemake.output.gene_id_summary, sep="\t", index=False)

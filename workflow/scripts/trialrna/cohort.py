@@ -11,9 +11,10 @@ from trialrna.annotation import read_gene_annotation
 from trialrna.design import GROUPS, ResponseRule, response_group, sample_metadata
 from trialrna.endpoints import check_survival_columns
 from trialrna.errors import InputError
-from trialrna.io import CountFormat, read_counts
+from trialrna.io import CountFormat, count_columns, read_count_matrix, read_counts
 from trialrna.validation import (
     check_clinical_sheet,
+    check_sample_columns,
     check_sample_sheet,
     match_counts_to_samples,
     validate_table,
@@ -70,12 +71,39 @@ def read_sample_metadata(path: str | Path) -> pd.DataFrame:
     return table
 
 
+#: Gene rows the parse-time check reads: enough to catch a wrong column or format in a second, not the whole file.
+PARSE_TIME_ROWS = 1000
+
+
+def check_count_table(path: str | Path, *, fmt: CountFormat, samples: pd.DataFrame, samples_source: str | Path,
+                      max_rows: int | None = PARSE_TIME_ROWS) -> None:
+    """The quick check of the count table at workflow start: header, sample columns and the first gene rows.
+
+    The ``prepare_counts`` rule runs the same checks over every row (:func:`load_counts`).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line, gene and sample column, or the sample-sheet lines, and what to fix.
+    """
+    _check_count_header(path, fmt=fmt, samples=samples, samples_source=samples_source)
+    read_count_matrix(path, fmt=fmt, max_rows=max_rows)
+
+
+def _check_count_header(path: str | Path, *, fmt: CountFormat, samples: pd.DataFrame,
+                        samples_source: str | Path) -> None:
+    gene_column, columns = count_columns(path, fmt=fmt)
+    check_sample_columns(columns, samples, counts_source=path, samples_source=samples_source,
+                         gene_column=gene_column)
+
+
 def load_counts(path: str | Path, *, fmt: CountFormat, metadata: pd.DataFrame, annotation_path: str | Path,
                 samples_source: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the count table, map gene symbols and keep the sheet's samples in sheet order.
 
     Returns the counts (genes x samples) and the gene table (``gene_id``, ``symbol``).
     """
+    _check_count_header(path, fmt=fmt, samples=metadata, samples_source=samples_source)
     counts, genes = read_counts(path, fmt=fmt, annotation=read_gene_annotation(annotation_path))
     counts = match_counts_to_samples(counts, metadata, counts_source=path, samples_source=samples_source)
     return counts, genes

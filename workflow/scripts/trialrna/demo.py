@@ -15,6 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: Where rule simulate_demo_counts writes: workflow-owned paths, so a copied demo config never overwrites a user's
+#: count table (the workflow writes only under results/).
+DEMO_COUNTS = "results/demo/counts.tsv"
+DEMO_TRUTH = "results/demo/truth.tsv"
+
 ARMS = ("eribulin_bevacizumab", "eribulin")
 TIMEPOINTS = ("baseline", "on_treatment", "end_of_treatment")
 

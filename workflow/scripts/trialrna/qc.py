@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,18 +17,49 @@ import scanpy as sc  # noqa: E402
 from scipy.cluster.hierarchy import leaves_list, linkage  # noqa: E402
 from scipy.spatial.distance import squareform  # noqa: E402
 
+log = logging.getLogger(__name__)
+
 #: Metadata columns the QC figures colour by, with their legend titles.
 COLOUR_BY = {"group": "response", "timepoint": "visit", "arm": "arm"}
 _NOT_GROUPED = "not evaluable"
 
 
-def library_stats(counts: pd.DataFrame) -> pd.DataFrame:
-    """Per-sample library size (total counts) and detected genes (count > 0)."""
-    return pd.DataFrame({
+def library_stats(counts: pd.DataFrame, *, genes: pd.DataFrame | None = None,
+                  max_gene_share: float = 0.5) -> pd.DataFrame:
+    """Per-sample library size, detected genes and the share of the library taken by its top gene.
+
+    Parameters
+    ----------
+    counts
+        Raw counts, genes (index ``gene_id``) x samples.
+    genes
+        ``gene_id``, ``symbol`` to label the top gene; without it the symbol is the gene id.
+    max_gene_share
+        A sample whose top gene takes more than this share of its library is flagged ``dominated``.
+
+    Returns
+    -------
+    ``sample, library_size, detected_genes, top_gene, top_symbol, top_gene_share, dominated``.
+    """
+    library_size = counts.sum(axis=0)
+    top_gene = counts.idxmax(axis=0)
+    top_count = counts.max(axis=0)
+    symbols = genes.set_index("gene_id")["symbol"] if genes is not None else pd.Series(dtype=object)
+    share = (top_count / library_size.where(library_size > 0)).to_numpy()
+    stats = pd.DataFrame({
         "sample": counts.columns,
-        "library_size": counts.sum(axis=0).to_numpy(),
+        "library_size": library_size.to_numpy(),
         "detected_genes": (counts > 0).sum(axis=0).to_numpy(),
+        "top_gene": top_gene.to_numpy(),
+        "top_symbol": [symbols.get(gene, gene) for gene in top_gene],
+        "top_gene_share": share,
+        "dominated": share > max_gene_share,
     })
+    for row in stats[stats["dominated"]].itertuples():
+        log.warning("sample %s: its top gene %s takes %.0f%% of the library (qc.max_gene_share %.0f%%); check "
+                    "the library (globin genes dominate whole blood without globin depletion)", row.sample,
+                    row.top_symbol, 100 * row.top_gene_share, 100 * max_gene_share)
+    return stats
 
 
 def log_cpm(counts: pd.DataFrame, *, min_cpm: float = 1.0, min_fraction: float = 0.1) -> anndata.AnnData:

@@ -27,6 +27,7 @@ import pandas as pd  # noqa: E402
 
 from trialrna.annotation import sha256sum  # noqa: E402
 from trialrna.contrasts import key_contrast  # noqa: E402
+from trialrna.io import annotation_warning  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "report" / "templates"
 PACKAGES = ("snakemake", "pydeseq2", "gseapy", "networkx", "scanpy", "pandas", "numpy", "scipy", "statsmodels",
@@ -216,6 +217,27 @@ def _sample_qc(results: Path, samples: pd.DataFrame) -> pd.DataFrame:
     return table.assign(group=table["group"].astype(str).replace("nan", "not evaluable"))
 
 
+def dominated_samples(stats: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Samples flagged ``dominated`` in the library statistics: sample, top gene (symbol and id), its share."""
+    if stats is None or "dominated" not in stats:
+        return None
+    flagged = stats[stats["dominated"].astype(bool)]
+    return pd.DataFrame({"sample": flagged["sample"], "top gene": flagged["top_symbol"],
+                         "gene id": flagged["top_gene"],
+                         "share of library": [f"{share:.0%}" for share in flagged["top_gene_share"]]})
+
+
+def gene_id_warning(summary: pd.DataFrame | None, *, min_annotated_share: float) -> str | None:
+    """The warning shown beside enrichment and networks when few gene ids matched the annotation, else None."""
+    if summary is None or summary.empty:
+        return None
+    share = float(summary["matched_share"].iat[0])
+    if share >= min_annotated_share:
+        return None
+    text = annotation_warning(share)
+    return text[0].upper() + text[1:]
+
+
 def build_context(*, results: str | Path, config: Mapping[str, Any], input_files: Mapping[str, str | Path],
                   workdir: str | Path) -> dict[str, Any]:
     """Everything the template shows, read from the results folder."""
@@ -271,6 +293,8 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
     modules = module_summary(results)
     n_analysed = samples.loc[samples["group"].notna(), "patient"].nunique()
     clinical = read_table(workdir / config["clinical"]["sheet"])
+    annotation_warning_text = gene_id_warning(read_table(results / "counts/gene_id_summary.tsv"),
+                                              min_annotated_share=config["qc"]["min_annotated_share"])
     return {
         "title": "Transcriptomic mechanisms of resistance",
         "design": {"arms": sorted(clinical["arm"].unique()), "visits": visits,
@@ -288,12 +312,15 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                      "qol": image(results / "clinical/qlq_c30_change.png"),
                      "biomarkers": html_table(read_table(results / "clinical/biomarkers.tsv"), table_id="biomarkers")},
         "qc": {"pca": image(results / "qc/pca.png"),
+               "dominated": html_table(dominated_samples(read_table(results / "qc/library_stats.tsv")),
+                                       table_id="dominated"),
+               "max_gene_share": config["qc"]["max_gene_share"],
                "outliers": html_table(read_table(results / "qc/outliers.tsv").query("outlier"), table_id="outliers"),
                "samples": html_table(_sample_qc(results, samples), table_id="samples-qc")},
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
                "trajectories": trajectory_figure,
                "plan": html_table(read_table(results / "de/contrasts.tsv"), table_id="plan")},
-        "network": {"key": key, "hubs": html_table(hubs[hub_columns] if hubs is not None else None, table_id="hubs",
+        "network": {"key": key, "annotation_warning": annotation_warning_text, "hubs": html_table(hubs[hub_columns] if hubs is not None else None, table_id="hubs",
                                                    limit=30),
                     "figure": image(results / f"network/{key}.network.png") if key else None,
                     "unconnected": html_table(read_table(results / f"network/{key}.unconnected.tsv") if key else None,
@@ -303,6 +330,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                     "modules": html_table(modules, table_id="modules"),
                     "module_traits": image(results / "network/coexpression/module_traits.png")},
         "enrichment": {"heatmap": image(results / "enrichment/heatmap.png"),
+                       "annotation_warning": annotation_warning_text,
                        "terms": html_table(terms, table_id="terms"), "key": key},
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, rates=rates,
                              differences=differences, survival=survival, enrichment=enrichment,

@@ -6,7 +6,9 @@ so bad input stops the workflow before any long computation.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,40 @@ def validate_config(config: dict, *, schema: str | Path, source: str) -> None:
             raise
         key = ".".join(map(str, error.path)) or "(top level)"
         raise InputError(f"{source}: config key {key}: {_describe(error, schema_doc)}") from None
+
+
+def require_config_file(path: str | Path, *, given: Sequence[str], example: str | Path) -> None:
+    """Require the default config file in the working directory when no ``--configfile`` was given.
+
+    Raises
+    ------
+    InputError
+        Saying where the file was looked for and the two ways to give one.
+    """
+    if not given and not Path(path).exists():
+        raise InputError(
+            f"no config file: {Path(path).resolve()} does not exist and no --configfile was given. Run from (or "
+            f"--directory to) a study folder that has {path}, or pass --configfile with the study's config (a path "
+            f"relative to the current directory, not to --directory). Start from a copy of {example} with "
+            "demo.simulate: false and counts.path set to your count table; every key is documented in "
+            "workflow/schemas/config.schema.yaml"
+        )
+
+
+def check_demo_counts_path(*, simulate: bool, counts_path: str, source: str) -> None:
+    """With ``demo.simulate``, require ``counts.path`` to be the simulation's own output.
+
+    Raises
+    ------
+    InputError
+        When the simulation would otherwise be read from (and so written to) a path the user gave.
+    """
+    if simulate and os.path.normpath(counts_path) != os.path.normpath(DEMO_COUNTS):
+        raise InputError(
+            f"{source}: demo.simulate is true, so the workflow simulates the demo counts into {DEMO_COUNTS}, but "
+            f"counts.path is {counts_path!r}; the workflow never writes to an input. Set counts.path: "
+            f"{DEMO_COUNTS} to run the demo, or demo.simulate: false to analyse {counts_path}"
+        )
 
 
 def validate_table(table: pd.DataFrame, *, schema: str | Path, source: str | Path) -> None:
@@ -129,20 +166,55 @@ def check_clinical_sheet(clinical: pd.DataFrame, *, samples: pd.DataFrame, sourc
         )
 
 
+def check_sample_columns(columns: Mapping[str, str], samples: pd.DataFrame, *, counts_source: str | Path,
+                         samples_source: str | Path, gene_column: str | None = None) -> None:
+    """Check every sample of the sheet has a count column, and the gene-id column is not one of them.
+
+    Parameters
+    ----------
+    columns
+        ``{sample id: column as written}`` of the count table (:func:`trialrna.io.count_columns`); where they
+        differ (featureCounts' BAM paths), the message says what each column became.
+    samples
+        The sample sheet (``sample`` column, in file order).
+    gene_column
+        Name of the count table's gene-id column, if known.
+    """
+    sheet = set(samples["sample"])
+    if gene_column in sheet:
+        raise InputError(
+            f"{counts_source}: the first column {gene_column!r} is read as gene ids, but it is a sample of "
+            f"{samples_source}; the first column must hold the gene ids (write the table with its row names or "
+            "index)"
+        )
+    absent = ~samples["sample"].isin(list(columns))
+    if not absent.any():
+        return
+    missing = samples.loc[absent, "sample"].tolist()
+    message = (f"{samples_source}, line(s) {_lines(absent)}: sample(s) {', '.join(missing[:10])} have no column in "
+               f"the count table {counts_source}; fix the sample ids or remove those rows")
+    renamed = [(column, sample) for sample, column in columns.items() if column != sample]
+    if renamed:
+        became = ", ".join(f"featureCounts column {column!r} became sample id {sample!r}"
+                           for column, sample in renamed[:3])
+        message += (f" ({became}{', ...' if len(renamed) > 3 else ''}: a sample id is the BAM file name without "
+                    "its folder and without .bam, .sorted.bam or .markdup.bam)")
+    close = {name: difflib.get_close_matches(name, list(columns), n=1) for name in missing[:3]}
+    close = {name: match[0] for name, match in close.items() if match}
+    if close:
+        message += "; closest count columns: " + ", ".join(f"{name} ~ {match}" for name, match in close.items())
+    raise InputError(message)
+
+
 def match_counts_to_samples(counts: pd.DataFrame, samples: pd.DataFrame, *, counts_source: str | Path,
                             samples_source: str | Path) -> pd.DataFrame:
     """Return the count columns of the sheet's samples, in sheet order.
 
-    Samples in the sheet without a count column are an error; count columns absent from the sheet are
-    dropped with a warning that lists them. All-zero samples are an error.
+    Samples in the sheet without a count column are an error (:func:`check_sample_columns`); count columns absent
+    from the sheet are dropped with a warning that lists them. All-zero samples are an error.
     """
-    absent = ~samples["sample"].isin(counts.columns)
-    if absent.any():
-        names = ", ".join(samples.loc[absent, "sample"][:10])
-        raise InputError(
-            f"{samples_source}, line(s) {_lines(absent)}: sample(s) {names} have no column in the count table "
-            f"{counts_source}; fix the sample ids or remove those rows"
-        )
+    check_sample_columns({column: column for column in counts.columns}, samples, counts_source=counts_source,
+                         samples_source=samples_source)
     extra = [column for column in counts.columns if column not in set(samples["sample"])]
     if extra:
         log.warning("%s: %d count column(s) not in the sample sheet %s are ignored: %s", counts_source,
