@@ -51,6 +51,7 @@ rule network_coexpression:
         modules="results/network/coexpression/modules.tsv",
         eigengenes="results/network/coexpression/eigengenes.tsv",
         module_traits="results/network/coexpression/module_traits.tsv",
+        notes="results/network/coexpression/notes.tsv",
         soft_threshold_figure=report(
             "results/network/coexpression/soft_threshold.png",
             caption="../report/soft_threshold.rst",
