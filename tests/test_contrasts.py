@@ -144,7 +144,7 @@ def skipped_rows(plan) -> dict[str, str]:
 
 
 def test_every_patient_not_evaluable_skips_every_contrast_with_the_reason():
-    plan = plan_contrasts(cohort({"P1": "NE", "P2": "NE", "P3": "NE"}), covariates=["arm"], rule="orr")
+    plan = plan_contrasts(cohort({"P1": "NE", "P2": "NE", "P3": "NE"}), covariates=["arm"], response_rule="orr")
     assert plan.fits == []
     skipped = skipped_rows(plan)
     assert list(skipped) == [
@@ -157,7 +157,7 @@ def test_every_patient_not_evaluable_skips_every_contrast_with_the_reason():
 
 def test_one_response_group_still_fits_its_time_contrasts():
     metadata = cohort({"P1": "PR", "P2": "CR", "P3": "PR", "P4": "NE"})
-    plan = plan_contrasts(metadata, covariates=["arm"], rule="orr")
+    plan = plan_contrasts(metadata, covariates=["arm"], response_rule="orr")
     assert plan.contrast_names == ["time_on_treatment_responders", "time_end_of_treatment_responders"]
     design = plan.fit("longitudinal").design
     assert "group_responders" not in design.columns  # constant with one group
@@ -169,7 +169,7 @@ def test_one_response_group_still_fits_its_time_contrasts():
 
 
 def test_no_responders_under_the_cbr_rule_names_the_rule():
-    plan = plan_contrasts(cohort({"P1": "PD", "P2": "PD"}), covariates=[], rule="cbr")
+    plan = plan_contrasts(cohort({"P1": "PD", "P2": "PD"}), covariates=[], response_rule="cbr")
     assert skipped_rows(plan)["response_baseline"] == (
         "no responders under response.rule cbr (responders CR/PR/SD, non-responders PD): 0 responders, "
         "2 non-responders, 0 not evaluable (NE)")
@@ -218,6 +218,6 @@ def test_group_without_baseline_samples_skips_its_time_contrasts():
 def test_arm_with_one_response_group_is_skipped_not_an_error():
     arms = {"P1": "bev", "P2": "bev", "P3": "eri", "P4": "eri", "P5": "eri", "P6": "bev"}
     plans = scope_plans(cohort(FOUR | {"P5": "PR", "P6": "PR"}, arms=arms), covariates=["arm"], per_arm=True,
-                        rule="orr")
+                        response_rule="orr")
     assert plans["arm_bev/"].contrast_names == ["time_on_treatment_responders", "time_end_of_treatment_responders"]
     assert skipped_rows(plans["arm_bev/"])["response_baseline"].startswith("no non-responders under response.rule")

@@ -48,7 +48,7 @@ DE_PLANS = scope_plans(
     SAMPLE_METADATA,
     covariates=config["de"]["covariates"],
     per_arm=config["de"]["per_arm"],
-    rule=config["response"]["rule"],
+    response_rule=config["response"]["rule"],
 )
 
 KEY_CONTRAST = key_contrast(DE_PLANS[""].contrast_names, config["timepoints"])

@@ -146,14 +146,14 @@ def _rule_words(rule: ResponseRule | None) -> str:
     return f"response.rule {rule} (responders {responders}, non-responders {others})"
 
 
-def missing_group_reason(metadata: pd.DataFrame, *, rule: ResponseRule | None = None) -> str | None:
+def missing_group_reason(metadata: pd.DataFrame, *, response_rule: ResponseRule | None = None) -> str | None:
     """Why responders cannot be compared with non-responders in this cohort at all, or None if both groups exist.
 
     Parameters
     ----------
     metadata
         Per-sample table with ``patient`` and ``group`` (missing for NE).
-    rule
+    response_rule
         The configured response rule, named in the reason.
     """
     patients = metadata.drop_duplicates("patient")
@@ -163,7 +163,7 @@ def missing_group_reason(metadata: pd.DataFrame, *, rule: ResponseRule | None = 
         return f"no patient has a response group: all {len(patients)} patients are not evaluable (NE)"
     for group in GROUPS:
         if sizes.get(group, 0) == 0:
-            return (f"no {_words(group)} under {_rule_words(rule)}: {sizes.get(RESPONDERS, 0)} responders, "
+            return (f"no {_words(group)} under {_rule_words(response_rule)}: {sizes.get(RESPONDERS, 0)} responders, "
                     f"{sizes.get(NON_RESPONDERS, 0)} non-responders, {not_evaluable} not evaluable (NE)")
     return None
 
@@ -289,7 +289,7 @@ def _nested(metadata: pd.DataFrame, visits: Sequence[str], *, absent: str | None
 
 
 def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm",),
-                   rule: ResponseRule | None = None) -> ContrastPlan:
+                   response_rule: ResponseRule | None = None) -> ContrastPlan:
     """All designs and contrasts the metadata supports, and every other contrast with why it cannot be estimated.
 
     Only a covariate the user chose that is confounded with response raises; a cohort that cannot support a
@@ -303,7 +303,7 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
         ordered categorical ``timepoint``, ``group`` (missing for NE) and the covariate columns.
     covariates
         Patient- or sample-level columns adjusted for in the cross-sectional contrasts.
-    rule
+    response_rule
         The configured response rule, named in the reasons (``orr`` or ``cbr``).
 
     Returns
@@ -315,7 +315,7 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
         raise InputError(f"de.covariates {', '.join(missing)} are not columns of the sample or clinical sheet; "
                          f"available: {', '.join(metadata.columns)}")
     visits = list(metadata["timepoint"].cat.categories)
-    absent = missing_group_reason(metadata, rule=rule)
+    absent = missing_group_reason(metadata, response_rule=response_rule)
     fits, skipped = [], []
     for visit in visits:
         fit, reason = _cross_sectional(metadata, visit, covariates=covariates, absent=absent)
@@ -341,18 +341,18 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
 
 
 def scope_plans(metadata: pd.DataFrame, *, covariates: Sequence[str], per_arm: bool,
-                rule: ResponseRule | None = None) -> dict[str, ContrastPlan]:
+                response_rule: ResponseRule | None = None) -> dict[str, ContrastPlan]:
     """Plans for the whole cohort (prefix ``""``) and, with ``per_arm``, each arm (prefix ``arm_{arm}/``).
 
-    Within an arm, the arm covariate is constant and left out. ``rule`` is named in the reasons of skipped
-    contrasts.
+    Within an arm, the arm covariate is constant and left out. ``response_rule`` is named in the reasons of
+    skipped contrasts.
     """
-    plans = {"": plan_contrasts(metadata, covariates=covariates, rule=rule)}
+    plans = {"": plan_contrasts(metadata, covariates=covariates, response_rule=response_rule)}
     if per_arm:
         for arm in sorted(metadata["arm"].dropna().unique()):
             subset = metadata[metadata["arm"] == arm].reset_index(drop=True)
             plans[f"arm_{arm}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"],
-                                                  rule=rule)
+                                                  response_rule=response_rule)
     return plans
 
 
