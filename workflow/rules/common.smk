@@ -166,7 +166,12 @@ def final_outputs():
 
 def report_inputs():
     """Every table and figure the reviewer's report reads (everything the workflow makes)."""
-    return final_outputs() + ["results/counts/counts.tsv", "results/counts/genes.tsv", "results/de/contrasts.tsv"]
+    return final_outputs() + [
+        "results/counts/counts.tsv",
+        "results/counts/genes.tsv",
+        "results/de/contrasts.tsv",
+        "results/network/coexpression/notes.tsv",
+    ]
 
 
 def input_files():

@@ -400,3 +400,25 @@ def key_contrast(names: Sequence[str], visits: Sequence[str]) -> str | None:
         if f"interaction_{visit}" in names:
             return f"interaction_{visit}"
     return names[0] if len(names) else None
+
+
+def parse_contrast(name: str) -> tuple[str, str | None, str | None]:
+    """The family (``response``, ``time``, ``interaction``, ``lrt``), visit and group of a contrast name.
+
+    >>> parse_contrast("time_end_of_treatment_non_responders")
+    ('time', 'end_of_treatment', 'non_responders')
+    """
+    if name.startswith("time_"):
+        rest = name.removeprefix("time_")
+        group = next((g for g in (NON_RESPONDERS, RESPONDERS) if rest.endswith(f"_{g}")), None)
+        return "time", rest.removesuffix(f"_{group}") if group else rest, group
+    for family in ("response", "interaction"):
+        if name.startswith(f"{family}_"):
+            return family, name.removeprefix(f"{family}_"), None
+    return "lrt", None, None
+
+
+def intended_key_contrast(visits: Sequence[str]) -> str:
+    """The contrast that answers the trial's question: the interaction at the last visit (with one visit, the
+    response contrast there). :func:`key_contrast` falls back to another when this one could not be tested."""
+    return f"interaction_{visits[-1]}" if len(visits) > 1 else f"response_{visits[0]}"
