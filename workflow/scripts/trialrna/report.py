@@ -28,7 +28,7 @@ import pandas as pd  # noqa: E402
 
 from trialrna.annotation import sha256sum  # noqa: E402
 from trialrna.contrasts import intended_key_contrast, key_contrast, parse_contrast  # noqa: E402
-from trialrna.enrich import term_label  # noqa: E402
+from trialrna.enrich import collapse_redundant, term_label  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "report" / "templates"
 PACKAGES = ("snakemake", "pydeseq2", "gseapy", "networkx", "scanpy", "pandas", "numpy", "scipy", "statsmodels",
@@ -177,6 +177,9 @@ def _pathway_sentence(key: str, terms: pd.DataFrame, *, min_genes: int) -> str |
         return None
     terms = terms.sort_values("padj", kind="stable")
     cited = terms[terms["overlap"] >= min_genes]
+    if "genes" in cited and "p" in cited:
+        # Nested GO terms (taxis, chemotaxis) resting on the same genes are one finding, not several.
+        cited = collapse_redundant(cited, {}).sort_values("padj", kind="stable")
     if cited.empty:
         best = terms.iloc[0]
         return (f"Enrichment of {key}: no term rested on at least {min_genes} genes (the strongest, "
@@ -332,9 +335,10 @@ def _hazard_display(table: pd.DataFrame | None, *, columns: Sequence[str]) -> pd
     return shown.drop(columns=["estimable"], errors="ignore")
 
 
-def not_estimated(plan: pd.DataFrame | None, survival: pd.DataFrame | None) -> dict[str, Any]:
+def not_estimated(plan: pd.DataFrame | None, survival: pd.DataFrame | None,
+                  hub_score: pd.DataFrame | None = None) -> dict[str, Any]:
     """What the cohort could not support: skipped contrasts (scope, contrast, reason), the patients dropped from
-    paired contrasts, and hazard ratios that are not estimable."""
+    paired contrasts, and hazard ratios (survival, hub score) that are not estimable."""
     skipped = plan.loc[plan["status"] == "skipped", ["scope", "contrast", "description"]].rename(
         columns={"description": "reason"}) if plan is not None else None
     dropped = plan.loc[plan["status"] == "note", ["scope", "description"]] if plan is not None else None
@@ -342,6 +346,9 @@ def not_estimated(plan: pd.DataFrame | None, survival: pd.DataFrame | None) -> d
     if survival is not None:
         for row in survival[not_estimable(survival)].itertuples():
             hazards.append(f"{row.endpoint} hazard ratio of {row.group} (by {row.comparison}): {row.note}")
+    if hub_score is not None:
+        for row in hub_score[not_estimable(hub_score)].itertuples():
+            hazards.append(f"{row.endpoint} hazard ratio per SD of the hub score: {row.note}")
     return {"skipped": html_table(skipped, table_id="skipped") if skipped is not None and len(skipped) else None,
             "n_skipped": 0 if skipped is None else len(skipped),
             "dropped": [f"{'whole cohort' if r.scope == 'all' else r.scope}: {r.description}"
@@ -405,7 +412,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
             significant_terms.append(table[table["padj"] < config["enrichment"]["alpha"]]
                                      .assign(library=library, direction=direction.removeprefix("ora_")))
     term_columns = ["library", "direction", "term", "id", "size", "overlap", "padj"]
-    key_terms = pd.concat(significant_terms)[term_columns] if significant_terms else None
+    key_terms = pd.concat(significant_terms)[[*term_columns, "genes", "p"]] if significant_terms else None
     terms = pd.concat(t.head(10) for t in significant_terms)[term_columns].sort_values("padj") \
         if key_terms is not None and len(key_terms) else None
 
@@ -445,7 +452,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
                "trajectories": trajectory_figure,
                "plan": html_table(plan, table_id="plan")},
-        "not_estimated": not_estimated(plan, survival),
+        "not_estimated": not_estimated(plan, survival, hub_score),
         "network": {"key": key, "hubs": html_table(hubs[hub_columns] if hubs is not None else None, table_id="hubs",
                                                    limit=30),
                     "note": why_no_hubs,
