@@ -121,7 +121,10 @@ def test_report_in_headless_chromium(hostile_report, tmp_path):
 
 @pytest.fixture(scope="module")
 def single_arm_study(tmp_path_factory, annotation):
-    """4 patients on one arm, 2 visits, 400 genes: 3 responders and 1 NE (baseline only), so no non-responders."""
+    """4 patients on one arm, 2 visits, 400 genes: 3 responders and 1 NE (baseline only), so no non-responders.
+
+    Kept cheap: KEGG only (its terms have no id), no GSEA-eligible contrast, no bootstrap.
+    """
     from trialrna.demo import write_cohort
 
     cohort = write_cohort(tmp_path_factory.mktemp("single_arm_cohort"), annotation=annotation, n_patients=4,
@@ -139,7 +142,7 @@ def single_arm_study(tmp_path_factory, annotation):
     counts[kept].to_csv(cohort["counts"], sep="\t")
     study = tmp_path_factory.mktemp("single_arm") / "study"
     make_study(study, cohort, timepoints=["baseline", "on_treatment"],
-               enrichment={"go": ["BP"], "gsea": {"permutations": 10, "libraries": ["KEGG_2021"]}},
+               enrichment={"go": [], "gsea": {"permutations": 10, "libraries": ["KEGG_2021"]}},
                network={"bootstrap": 0, "epc_networks": 10, "coexpression": {"n_genes": 200, "min_module_size": 20}})
     result = run_snakemake(study)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -218,6 +221,14 @@ def test_pathway_finding_cites_only_terms_on_enough_genes_and_never_nan_ids():
     assert "(nan)" not in " ".join(said) and "Focal adhesion" not in " ".join(said)
 
 
+def test_nested_terms_on_the_same_genes_are_one_pathway_finding():
+    terms = ora_terms({"taxis": 5, "chemotaxis": 5, "angiogenesis": 4}, ids={"taxis": "GO:0042330"}).assign(
+        genes=["A,B,C,D,E", "A,B,C,D,E", "F,G,H,I"], p=[1e-5, 2e-5, 3e-5])
+    assert say(terms=terms, min_genes=3)[1] == (
+        "Pathways behind interaction_end_of_treatment: taxis (GO:0042330) (KEGG_2021, up, 5 genes, padj 1.0e-03); "
+        "angiogenesis (KEGG_2021, up, 4 genes, padj 3.0e-03).")
+
+
 def test_term_labels_and_heatmap_rows_never_print_nan():
     from trialrna.enrich import cross_contrast_matrix, term_label
 
@@ -277,6 +288,11 @@ def test_hazard_ratio_not_estimable_is_never_quoted_as_an_estimate():
     shown = _hazard_display(survival, columns=["hr", "hr_ci_low", "hr_ci_high"])
     assert shown["hr"].tolist()[0] == "not estimable" and "estimable" not in shown.columns
     assert not_estimated(None, survival)["hazards"] == ["PFS hazard ratio of bev (by arm): no events among arm bev"]
+    hub_score = pd.DataFrame({"endpoint": ["response", "PFS"], "estimate": [0.7, np.nan], "estimable": [True, False],
+                              "note": ["", "no PFS events among these patients"]})
+    assert not_estimated(None, None, hub_score)["hazards"] == [
+        "PFS hazard ratio per SD of the hub score: no PFS events among these patients"]
+    assert _hazard_display(hub_score, columns=["estimate"])["estimate"].tolist() == [0.7, "not estimable"]
 
 
 def test_study_design_words_come_from_the_arms():
