@@ -129,3 +129,95 @@ def test_per_arm_scopes_leave_out_the_arm_covariate():
     assert "arm_eri" in plans[""].fit("cross_sectional_baseline").design.columns
     assert list(plans["arm_bev/"].fit("cross_sectional_baseline").design.columns) == ["Intercept",
                                                                                        "group_responders"]
+
+
+# Cohorts that cannot support a contrast: recorded as skipped with the reason, never an error.
+ALL_NE = "no patient has a response group: all 3 patients are not evaluable (NE)"
+NO_NON_RESPONDERS = ("no non-responders under response.rule orr (responders CR/PR, non-responders SD/PD): "
+                     "3 responders, 0 non-responders, 1 not evaluable (NE)")
+SINGLE_VISIT = "a single visit (baseline) in the sample sheet: no change over time can be estimated"
+
+
+def skipped_rows(plan) -> dict[str, str]:
+    table = plan_table({"": plan})
+    return dict(table.loc[table["status"] == "skipped", ["contrast", "description"]].itertuples(index=False))
+
+
+def test_every_patient_not_evaluable_skips_every_contrast_with_the_reason():
+    plan = plan_contrasts(cohort({"P1": "NE", "P2": "NE", "P3": "NE"}), covariates=["arm"], response_rule="orr")
+    assert plan.fits == []
+    skipped = skipped_rows(plan)
+    assert list(skipped) == [
+        "response_baseline", "response_on_treatment", "response_end_of_treatment",
+        "time_on_treatment_responders", "time_on_treatment_non_responders", "time_end_of_treatment_responders",
+        "time_end_of_treatment_non_responders", "interaction_on_treatment", "interaction_end_of_treatment",
+        "lrt_time_by_response"]
+    assert set(skipped.values()) == {ALL_NE}
+
+
+def test_one_response_group_still_fits_its_time_contrasts():
+    metadata = cohort({"P1": "PR", "P2": "CR", "P3": "PR", "P4": "NE"})
+    plan = plan_contrasts(metadata, covariates=["arm"], response_rule="orr")
+    assert plan.contrast_names == ["time_on_treatment_responders", "time_end_of_treatment_responders"]
+    design = plan.fit("longitudinal").design
+    assert "group_responders" not in design.columns  # constant with one group
+    assert np.linalg.matrix_rank(design.to_numpy()) == design.shape[1]
+    skipped = skipped_rows(plan)
+    for name in ("response_baseline", "time_on_treatment_non_responders", "interaction_end_of_treatment",
+                 "lrt_time_by_response"):
+        assert skipped[name] == NO_NON_RESPONDERS
+
+
+def test_no_responders_under_the_cbr_rule_names_the_rule():
+    plan = plan_contrasts(cohort({"P1": "PD", "P2": "PD"}), covariates=[], response_rule="cbr")
+    assert skipped_rows(plan)["response_baseline"] == (
+        "no responders under response.rule cbr (responders CR/PR/SD, non-responders PD): 0 responders, "
+        "2 non-responders, 0 not evaluable (NE)")
+
+
+def test_three_samples_skip_with_the_group_sizes():
+    plan = plan_contrasts(cohort({"P1": "PR", "P2": "SD", "P3": "PD"}, visits=["baseline"]), covariates=["arm"])
+    assert plan.fits == []
+    assert skipped_rows(plan)["response_baseline"] == (
+        "fewer than 2 samples in a group at baseline (1 responders, 2 non-responders)")
+
+
+def test_single_visit_skips_time_interaction_and_lrt_with_the_reason():
+    plan = plan_contrasts(cohort(FOUR, visits=["baseline"]), covariates=[])
+    assert plan.contrast_names == ["response_baseline"]
+    assert skipped_rows(plan) == {"time_*": SINGLE_VISIT, "interaction_*": SINGLE_VISIT,
+                                  "lrt_time_by_response": SINGLE_VISIT}
+
+
+def test_patient_with_only_a_baseline_sample_explains_the_missing_lrt():
+    metadata = cohort(FOUR, missing=[("P4", "on_treatment"), ("P4", "end_of_treatment")])
+    plan = plan_contrasts(metadata, covariates=[])
+    assert plan.dropped_patients == ["P4"]
+    assert plan.fit("longitudinal").lrt_name is None
+    skipped = skipped_rows(plan)
+    assert skipped["time_on_treatment_non_responders"] == (
+        "fewer than 2 non-responders patients with on_treatment and another visit (1)")
+    assert skipped["interaction_on_treatment"] == (
+        "needs the on_treatment change in both groups (non-responders: fewer than 2 non-responders patients with "
+        "on_treatment and another visit (1))")
+    assert skipped["lrt_time_by_response"] == (
+        "needs a visit after baseline with the change estimable in both response groups; no visit has it (see the "
+        "interaction contrasts)")
+    notes = plan_table({"": plan}).query("status == 'note'")["description"].tolist()
+    assert notes == ["1 patient(s) with a single visit dropped: P4"]
+
+
+def test_group_without_baseline_samples_skips_its_time_contrasts():
+    metadata = cohort(FOUR, missing=[("P1", "baseline"), ("P2", "baseline")])
+    plan = plan_contrasts(metadata, covariates=[])
+    assert skipped_rows(plan)["time_on_treatment_responders"] == (
+        "none of the responders with another visit has a baseline sample")
+    assert "time_on_treatment_non_responders" in plan.contrast_names
+
+
+def test_arm_with_one_response_group_is_skipped_not_an_error():
+    arms = {"P1": "bev", "P2": "bev", "P3": "eri", "P4": "eri", "P5": "eri", "P6": "bev"}
+    plans = scope_plans(cohort(FOUR | {"P5": "PR", "P6": "PR"}, arms=arms), covariates=["arm"], per_arm=True,
+                        response_rule="orr")
+    assert plans["arm_bev/"].contrast_names == ["time_on_treatment_responders", "time_end_of_treatment_responders"]
+    assert skipped_rows(plans["arm_bev/"])["response_baseline"].startswith("no non-responders under response.rule")

@@ -215,3 +215,75 @@ def test_bad_optional_tables(tmp_path, events, qlq, fragments):
                                       clinical_path=tmp_path / "c.tsv", timepoints=VISITS, schema_dir=SCHEMAS)
     for fragment in fragments:
         assert fragment in str(error.value)
+
+
+def small_survival(events: list[int], months: list[float]) -> pd.DataFrame:
+    """Four responders then four non-responders, one arm."""
+    table = pd.DataFrame({"patient": [f"P{i}" for i in range(8)], "arm": "eri",
+                          "best_response": ["PR", "CR", "PR", "PR", "PD", "SD", "PD", "SD"],
+                          "pfs_months": months, "pfs_event": events})
+    return table.assign(group=response_group(table["best_response"], rule="orr"))
+
+
+def test_hazard_ratio_of_a_group_without_events_is_not_estimable():
+    data = small_survival([0, 0, 0, 0, 1, 1, 1, 1], [12, 10, 9, 8, 2, 3, 4, 5])
+    table = survival_table(data, control="eri").set_index(["comparison", "group"])
+    row = table.loc[("response", "responders")]
+    assert row["estimable"] is False and row["note"] == "no events among responders"
+    assert np.isnan(row[["hr", "hr_ci_low", "hr_ci_high"]].astype(float)).all()
+    assert table.loc[("response", "non_responders"), "note"] == "reference group"
+    assert table.loc[("arm", "eri"), "note"] == "reference group"
+
+
+def test_hazard_ratio_under_complete_separation_is_not_estimable():
+    data = small_survival([1, 0, 0, 0, 1, 1, 1, 1], [12, 10, 9, 8, 2, 3, 4, 5])
+    row = survival_table(data, control="eri").set_index(["comparison", "group"]).loc[("response", "responders")]
+    assert row["estimable"] is False
+    assert row["note"] == "the Cox model did not converge: the events separate the groups completely"
+    assert np.isnan(float(row["hr"]))
+
+
+def test_estimable_hazard_ratio_is_kept_with_an_empty_note():
+    table = survival_table(clinical_table(), control="eri").set_index(["endpoint", "comparison", "group"])
+    row = table.loc[("PFS", "arm", "bev")]
+    assert row["estimable"] is True and row["note"] == "" and 0 < row["hr"] < 10
+
+
+def test_hub_score_cox_without_events_is_not_estimable():
+    data = small_survival([0] * 8, [12, 10, 9, 8, 2, 3, 4, 5])
+    table = score_associations(pd.Series(np.arange(8.0), index=data["patient"]), data, name="hubs")
+    pfs = table.set_index("endpoint").loc["PFS"]
+    assert not pfs["estimable"]
+    assert pfs["note"] == "no PFS events among these patients" and np.isnan(pfs["estimate"])
+    assert table.set_index("endpoint").loc["response", "estimable"]
+
+
+def test_cox_hazard_ratio_outside_the_estimable_range(monkeypatch):
+    """A fit that converges on an absurd ratio (as lifelines does with almost no events) is not quoted."""
+    import trialrna.endpoints as endpoints
+
+    class Absurd:
+        hazard_ratios_ = pd.Series({"x": 6.6e-08})
+        confidence_intervals_ = pd.DataFrame({"lower": [-np.inf], "upper": [np.log(1e3)]}, index=["x"])
+        summary = pd.DataFrame({"p": [0.99]}, index=["x"])
+
+        def fit(self, *args, **kwargs):
+            return self
+
+    monkeypatch.setattr(endpoints, "CoxPHFitter", Absurd)
+    data = pd.DataFrame({"time": [1.0, 2.0], "event": [1, 1], "x": [0.0, 1.0]})
+    *numbers, note = endpoints.cox_hazard_ratio(data, duration="time", event="event", covariate="x")
+    assert note == "the estimate (6.6e-08) is outside 0.001-1000: too few events to estimate it"
+    assert np.isnan(numbers).all()
+    Absurd.hazard_ratios_ = pd.Series({"x": 2.0})
+    assert endpoints.cox_hazard_ratio(data, duration="time", event="event", covariate="x")[-1] == (
+        "its confidence interval reaches 0 or infinity: too few events to estimate it")
+
+
+def test_single_arm_sample_flow_says_enrolled_not_randomised():
+    clinical = clinical_table().assign(arm="eri")
+    samples = pd.DataFrame([(f"{p}_{v}", p, v) for p in clinical["patient"] for v in VISITS],
+                           columns=["sample", "patient", "timepoint"])
+    metadata = sample_metadata(samples, clinical.drop(columns="group"), rule="orr", timepoints=VISITS)
+    flow = sample_flow(clinical, metadata, plan_contrasts(metadata, covariates=[]))
+    assert flow["step"].iat[0] == "enrolled (single-arm study)" and "randomised" not in set(flow["step"])

@@ -57,6 +57,7 @@ DE_PLANS = scope_plans(
     SAMPLE_METADATA,
     covariates=config["de"]["covariates"],
     per_arm=config["de"]["per_arm"],
+    response_rule=config["response"]["rule"],
 )
 
 KEY_CONTRAST = key_contrast(DE_PLANS[""].contrast_names, config["timepoints"])
@@ -179,6 +180,7 @@ def report_inputs():
         "results/counts/genes.tsv",
         "results/counts/gene_id_summary.tsv",
         "results/de/contrasts.tsv",
+        "results/network/coexpression/notes.tsv",
     ]
 
 

@@ -95,6 +95,7 @@ rule de_summary:
     params:
         covariates=config["de"]["covariates"],
         per_arm=config["de"]["per_arm"],
+        response_rule=config["response"]["rule"],
         alpha=config["de"]["alpha"],
         lfc_threshold=config["de"]["lfc_threshold"],
     log:

@@ -51,6 +51,7 @@ rule network_coexpression:
         modules="results/network/coexpression/modules.tsv",
         eigengenes="results/network/coexpression/eigengenes.tsv",
         module_traits="results/network/coexpression/module_traits.tsv",
+        notes="results/network/coexpression/notes.tsv",
         soft_threshold_figure=report(
             "results/network/coexpression/soft_threshold.png",
             caption="../report/soft_threshold.rst",
@@ -126,29 +127,32 @@ rule network_hubs:
         "../scripts/network_hubs.py"
 
 
-rule network_hub_score:
-    input:
-        hubs=f"results/network/{KEY_CONTRAST}.hubs.tsv",
-        vst="results/network/vst.tsv",
-        metadata="results/samples/sample_metadata.tsv",
-        clinical=config["clinical"]["sheet"],
-    output:
-        scores="results/network/hub_score.tsv",
-        associations="results/network/hub_score_endpoints.tsv",
-    params:
-        key=KEY_CONTRAST,
-        n_top=config["network"]["top_hubs"],
-        baseline=config["timepoints"][0],
-        rule=config["response"]["rule"],
-    log:
-        "results/logs/network/hub_score.log",
-    benchmark:
-        "results/benchmarks/network/hub_score.tsv"
-    threads: 1
-    resources:
-        mem_mb=mem_mb(1500, 3),
-        runtime=runtime(10),
-    conda:
-        ENV
-    script:
-        "../scripts/network_hub_score.py"
+# Only when the key contrast exists and its network is built (a cohort may support no contrast at all).
+if KEY_CONTRAST in network_paths():
+
+    rule network_hub_score:
+        input:
+            hubs=f"results/network/{KEY_CONTRAST}.hubs.tsv",
+            vst="results/network/vst.tsv",
+            metadata="results/samples/sample_metadata.tsv",
+            clinical=config["clinical"]["sheet"],
+        output:
+            scores="results/network/hub_score.tsv",
+            associations="results/network/hub_score_endpoints.tsv",
+        params:
+            key=KEY_CONTRAST,
+            n_top=config["network"]["top_hubs"],
+            baseline=config["timepoints"][0],
+            rule=config["response"]["rule"],
+        log:
+            "results/logs/network/hub_score.log",
+        benchmark:
+            "results/benchmarks/network/hub_score.tsv"
+        threads: 1
+        resources:
+            mem_mb=mem_mb(1500, 3),
+            runtime=runtime(10),
+        conda:
+            ENV
+        script:
+            "../scripts/network_hub_score.py"

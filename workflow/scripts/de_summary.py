@@ -9,5 +9,5 @@ with logged(snakemake.log[0]):
                     lfc_threshold=snakemake.params.lfc_threshold).to_csv(snakemake.output.summary, sep="\t",
                                                                          index=False)
     plans = scope_plans(read_sample_metadata(snakemake.input.metadata), covariates=snakemake.params.covariates,
-                        per_arm=snakemake.params.per_arm)
+                        per_arm=snakemake.params.per_arm, response_rule=snakemake.params.response_rule)
     plan_table(plans).to_csv(snakemake.output.contrasts, sep="\t", index=False)

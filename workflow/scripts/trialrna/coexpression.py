@@ -252,21 +252,37 @@ def coexpression_modules(expression: pd.DataFrame, metadata: pd.DataFrame, *, sy
                          detect_cut_height: float = 0.995, merge_cut_height: float = 0.25) -> dict[str, pd.DataFrame]:
     """The whole co-expression analysis on the ``n_genes`` most variable genes of ``expression``.
 
-    Returns tables ``soft_threshold``, ``modules`` (gene, module, kME), ``eigengenes`` (sample x module) and
-    ``module_traits`` (module, trait, r, p, n).
+    Returns tables ``soft_threshold``, ``modules`` (gene, module, kME), ``eigengenes`` (sample x module),
+    ``module_traits`` (module, trait, r, p, n) and ``notes`` (figure, note): the warnings a reader of the
+    module figures needs beside them.
     """
+    notes = []
     if expression.shape[1] < MIN_SAMPLES:
-        log.warning("co-expression modules from %d samples: WGCNA advises at least %d; treat modules and their "
-                    "trait correlations as exploratory", expression.shape[1], MIN_SAMPLES)
+        notes.append(("module_traits", f"co-expression modules from {expression.shape[1]} samples: WGCNA advises "
+                                       f"at least {MIN_SAMPLES}; treat modules and their trait correlations as "
+                                       "exploratory"))
     chosen = most_variable_genes(expression, n_genes=n_genes)
     power, soft_threshold = pick_soft_threshold(chosen, powers=powers, network_type=network_type, r2_cut=r2_cut)
+    if soft_threshold["scale_free_r2"].max() < r2_cut:
+        notes.append(("soft_threshold", f"no soft-threshold power reaches the scale-free fit R^2 {r2_cut:g} (best "
+                                        f"{soft_threshold['scale_free_r2'].max():.2f}, at power {power}, used): "
+                                        "the network is not scale-free, so modules are less reliable"))
     modules = find_modules(chosen, power=power, network_type=network_type, min_module_size=min_module_size,
                            detect_cut_height=detect_cut_height, merge_cut_height=merge_cut_height)
     eigen = eigengenes(chosen, modules)
     log.info("soft-threshold power %d; %d modules (%d genes unassigned)", power,
              len(set(modules) - {UNASSIGNED}), int((modules == UNASSIGNED).sum()))
     traits = sample_traits(metadata).reindex(eigen.index)
+    groups = metadata["group"].dropna().astype(str).unique()
+    if len(groups) < 2:
+        present = f"only {groups[0].replace('_', '-')}" if len(groups) else "no patient with a response group"
+        notes.append(("module_traits", f"response cannot be correlated with the modules: {present} among the "
+                                       "samples"))
+    for figure, note in notes:
+        if figure != "soft_threshold":  # pick_soft_threshold has logged that one
+            log.warning("%s", note)
     return {"soft_threshold": soft_threshold,
             "modules": module_membership(chosen, modules, eigen, symbols=symbols),
             "eigengenes": eigen.rename_axis("sample").reset_index(),
-            "module_traits": module_trait_correlations(eigen, traits)}
+            "module_traits": module_trait_correlations(eigen, traits),
+            "notes": pd.DataFrame(notes, columns=["figure", "note"])}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from trialrna.design import GROUPS
+from trialrna.design import GROUPS, RESPONDER_CODES, ResponseRule
 from trialrna.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,18 @@ def _dummies(values: pd.Series, *, name: str) -> pd.DataFrame:
                         index=values.index)
 
 
+def dependent_columns(design: pd.DataFrame) -> list[str]:
+    """Design columns that are linear combinations of the columns before them (empty when full rank)."""
+    matrix = design.to_numpy()
+    dependent, rank = [], 0
+    for position in range(matrix.shape[1]):
+        new_rank = np.linalg.matrix_rank(matrix[:, : position + 1])
+        if new_rank == rank:
+            dependent.append(design.columns[position])
+        rank = new_rank
+    return dependent
+
+
 def explain_rank_deficiency(design: pd.DataFrame, factors: pd.DataFrame, *, context: str) -> None:
     """Raise a plain-words :class:`InputError` if ``design`` is not of full column rank.
 
@@ -115,26 +127,56 @@ def explain_rank_deficiency(design: pd.DataFrame, factors: pd.DataFrame, *, cont
     for column in names:
         if factors[column].nunique() == 1:
             reasons.append(f"{column} has a single value ({factors[column].iat[0]})")
-    dependent, rank = [], 0
-    for position in range(matrix.shape[1]):
-        new_rank = np.linalg.matrix_rank(matrix[:, : position + 1])
-        if new_rank == rank:
-            dependent.append(design.columns[position])
-        rank = new_rank
-    reasons = reasons or [f"design column(s) {', '.join(dependent)} are combinations of the others"]
+    reasons = reasons or [f"design column(s) {', '.join(dependent_columns(design))} are combinations of the others"]
     raise InputError(
         f"The design for {context} is not full rank: {'; '.join(reasons)}. Remove the confounded covariate "
         "from de.covariates in the config, or analyse the groups separately."
     )
 
 
-def _cross_sectional(metadata: pd.DataFrame, visit: str, *, covariates: Sequence[str]
+def _words(group: str) -> str:
+    return group.replace("_", "-")
+
+
+def _rule_words(rule: ResponseRule | None) -> str:
+    if rule is None:
+        return "the configured response rule"
+    responders = "/".join(sorted(RESPONDER_CODES[rule]))
+    others = "/".join(code for code in ("CR", "PR", "SD", "PD") if code not in RESPONDER_CODES[rule])
+    return f"response.rule {rule} (responders {responders}, non-responders {others})"
+
+
+def missing_group_reason(metadata: pd.DataFrame, *, response_rule: ResponseRule | None = None) -> str | None:
+    """Why responders cannot be compared with non-responders in this cohort at all, or None if both groups exist.
+
+    Parameters
+    ----------
+    metadata
+        Per-sample table with ``patient`` and ``group`` (missing for NE).
+    response_rule
+        The configured response rule, named in the reason.
+    """
+    patients = metadata.drop_duplicates("patient")
+    sizes = patients["group"].value_counts()
+    not_evaluable = int(patients["group"].isna().sum())
+    if sizes.get(RESPONDERS, 0) == 0 and sizes.get(NON_RESPONDERS, 0) == 0:
+        return f"no patient has a response group: all {len(patients)} patients are not evaluable (NE)"
+    for group in GROUPS:
+        if sizes.get(group, 0) == 0:
+            return (f"no {_words(group)} under {_rule_words(response_rule)}: {sizes.get(RESPONDERS, 0)} responders, "
+                    f"{sizes.get(NON_RESPONDERS, 0)} non-responders, {not_evaluable} not evaluable (NE)")
+    return None
+
+
+def _cross_sectional(metadata: pd.DataFrame, visit: str, *, covariates: Sequence[str], absent: str | None
                      ) -> tuple[DesignFit | None, str | None]:
     subset = metadata[(metadata["timepoint"] == visit) & metadata["group"].notna()]
     name = f"response_{visit}"
+    if absent:
+        return None, absent
     sizes = subset["group"].value_counts()
     if min(sizes.get(RESPONDERS, 0), sizes.get(NON_RESPONDERS, 0)) < MIN_PER_GROUP:
-        return None, (f"{name}: fewer than {MIN_PER_GROUP} samples in a group "
+        return None, (f"fewer than {MIN_PER_GROUP} samples in a group at {visit} "
                       f"({sizes.get(RESPONDERS, 0)} responders, {sizes.get(NON_RESPONDERS, 0)} non-responders)")
     used = [column for column in covariates if subset[column].nunique(dropna=False) > 1]
     for column in set(covariates) - set(used):
@@ -150,6 +192,7 @@ def _cross_sectional(metadata: pd.DataFrame, visit: str, *, covariates: Sequence
     group_column = f"group_{RESPONDERS}"
     parts.append(pd.DataFrame({group_column: (subset["group"] == RESPONDERS).astype(float)}))
     design = pd.concat(parts, axis=1).set_axis(subset["sample"].tolist())
+    # Only the user's covariates can make this design rank deficient (both groups have samples here).
     explain_rank_deficiency(design, subset[[*used, "group"]].rename(columns={"group": "response"}),
                             context=f"contrast {name}")
     formula = "~ " + " + ".join([*used, "group"])
@@ -157,36 +200,54 @@ def _cross_sectional(metadata: pd.DataFrame, visit: str, *, covariates: Sequence
     return DesignFit(f"cross_sectional_{visit}", formula, design, [contrast]), None
 
 
-def _nested(metadata: pd.DataFrame, visits: Sequence[str]) -> tuple[DesignFit | None, list[str], list[str]]:
-    """DESeq2's nested design over all visits; returns the fit, skip reasons and dropped patients."""
+def _nested(metadata: pd.DataFrame, visits: Sequence[str], *, absent: str | None
+            ) -> tuple[DesignFit | None, list[tuple[str, str]], list[str]]:
+    """DESeq2's nested design over all visits; returns the fit, skipped contrasts with reasons, dropped patients.
+
+    With one response group only, its within-group time contrasts are still fitted (without a group column,
+    which would be constant).
+    """
+    lrt = "lrt_time_by_response"
+    baseline, later = visits[0], list(visits[1:])
     grouped = metadata[metadata["group"].notna()]
+    if grouped.empty:
+        return None, [*((f"time_{visit}_{group}", absent) for visit in later for group in GROUPS),
+                      *((f"interaction_{visit}", absent) for visit in later), (lrt, absent)], []
     visits_per_patient = grouped.groupby("patient")["timepoint"].nunique()
     dropped = sorted(visits_per_patient.index[visits_per_patient < 2])
     subset = grouped[~grouped["patient"].isin(dropped)]
+    present = [group for group in GROUPS if (subset["group"] == group).any()]
     skipped = []
-    baseline, later = visits[0], list(visits[1:])
-    parts = [pd.DataFrame({"Intercept": 1.0, f"group_{RESPONDERS}": (subset["group"] == RESPONDERS).astype(float)},
-                          index=subset.index)]
-    for group in GROUPS:
+    parts = [pd.DataFrame({"Intercept": 1.0}, index=subset.index)]
+    if len(present) == 2:
+        parts.append(pd.DataFrame({f"group_{RESPONDERS}": (subset["group"] == RESPONDERS).astype(float)}))
+    for group in present:
         patients = sorted(subset.loc[subset["group"] == group, "patient"].unique())
         # The group's first patient is the reference level of group:patient, as in model.matrix.
         parts.append(pd.DataFrame({f"{group}:patient_{patient}": ((subset["group"] == group) &
                                                                   (subset["patient"] == patient)).astype(float)
                                    for patient in patients[1:]}, index=subset.index))
-    contrasts, time_columns = [], {}
+    contrasts, time_columns, why_not = [], {}, {}
     for visit in later:
         for group in GROUPS:
-            at_visit = subset[(subset["group"] == group) & (subset["timepoint"] == visit)]
+            in_group = subset[subset["group"] == group]
+            at_visit = in_group[in_group["timepoint"] == visit]
             name = f"time_{visit}_{group}"
-            if at_visit["patient"].nunique() < MIN_PER_GROUP:
-                skipped.append(f"{name}: fewer than {MIN_PER_GROUP} {group.replace('_', '-')} patients with "
-                               f"{visit} and another visit ({at_visit['patient'].nunique()})")
+            if absent and group not in set(grouped["group"]):
+                why_not[(group, visit)] = absent
+            elif at_visit["patient"].nunique() < MIN_PER_GROUP:
+                why_not[(group, visit)] = (f"fewer than {MIN_PER_GROUP} {_words(group)} patients with {visit} and "
+                                           f"another visit ({at_visit['patient'].nunique()})")
+            elif not (in_group["timepoint"] == baseline).any():
+                why_not[(group, visit)] = f"none of the {_words(group)} with another visit has a {baseline} sample"
+            if (group, visit) in why_not:
+                skipped.append((name, why_not[(group, visit)]))
                 continue
             column = f"{group}:{visit}"
             time_columns[(group, visit)] = column
             parts.append(pd.DataFrame({column: ((subset["group"] == group) &
                                                 (subset["timepoint"] == visit)).astype(float)}))
-            contrasts.append(Contrast(name, {column: 1.0}, f"{visit} vs {baseline} in {group.replace('_', '-')}, "
+            contrasts.append(Contrast(name, {column: 1.0}, f"{visit} vs {baseline} in {_words(group)}, "
                                                            "paired by patient"))
         if (RESPONDERS, visit) in time_columns and (NON_RESPONDERS, visit) in time_columns:
             contrasts.append(Contrast(f"interaction_{visit}",
@@ -194,16 +255,26 @@ def _nested(metadata: pd.DataFrame, visits: Sequence[str]) -> tuple[DesignFit | 
                                        time_columns[(NON_RESPONDERS, visit)]: -1.0},
                                       f"change {baseline} -> {visit} in responders minus in non-responders"))
         else:
-            skipped.append(f"interaction_{visit}: needs the {visit} change in both groups")
+            missing = "; ".join(f"{_words(group)}: {why_not[(group, visit)]}" for group in GROUPS
+                                if (group, visit) in why_not)
+            skipped.append((f"interaction_{visit}", absent or f"needs the {visit} change in both groups ({missing})"))
+    both = [visit for visit in later if (RESPONDERS, visit) in time_columns and (NON_RESPONDERS, visit) in
+            time_columns]
+    if not both:
+        skipped.append((lrt, absent or f"needs a visit after {baseline} with the change estimable in both response "
+                                       "groups; no visit has it (see the interaction contrasts)"))
     if not contrasts:
         return None, skipped, dropped
     design = pd.concat(parts, axis=1).set_axis(subset["sample"].tolist())
     design = design.loc[:, design.abs().sum(axis=0) > 0]  # all-zero columns when visits are missing
-    factors = subset[["group", "patient", "timepoint"]].astype(str).rename(columns={"group": "response"})
-    explain_rank_deficiency(design, factors, context="the longitudinal (nested) design")
+    dependent = dependent_columns(design)
+    if dependent:
+        # No user covariate enters this design: a rank deficiency here comes from the cohort's visit pattern.
+        reason = (f"the patients' visits do not separate the change from {baseline} from the patient effects "
+                  f"(design columns {', '.join(dependent)} are combinations of the others)")
+        return None, [*((c.name, reason) for c in contrasts), *([(lrt, reason)] if both else []),
+                      *skipped], dropped
     reduced, lrt_name = None, None
-    both = [visit for visit in later if (RESPONDERS, visit) in time_columns and (NON_RESPONDERS, visit) in
-            time_columns]
     if both:
         # Reduced model: one time course shared by both groups; the LRT asks whether trajectories differ.
         kept = [column for column in design.columns if column not in {time_columns[(g, v)] for g in GROUPS
@@ -211,13 +282,19 @@ def _nested(metadata: pd.DataFrame, visits: Sequence[str]) -> tuple[DesignFit | 
         shared = pd.DataFrame({f"time:{visit}": (subset["timepoint"] == visit).astype(float).to_numpy()
                                for visit in both}, index=design.index)
         reduced = pd.concat([design[kept], shared], axis=1)
-        lrt_name = "lrt_time_by_response"
-    formula = "~ group + group:patient + group:timepoint"
+        lrt_name = lrt
+    formula = "~ group + group:patient + group:timepoint" if len(present) == 2 else \
+        "~ patient + timepoint (one response group)"
     return DesignFit("longitudinal", formula, design, contrasts, reduced, lrt_name), skipped, dropped
 
 
-def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm",)) -> ContrastPlan:
-    """All designs and contrasts the metadata supports.
+def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm",),
+                   response_rule: ResponseRule | None = None) -> ContrastPlan:
+    """All designs and contrasts the metadata supports, and every other contrast with why it cannot be estimated.
+
+    Only a covariate the user chose that is confounded with response raises; a cohort that cannot support a
+    contrast (no patient with a response group, one group only, too few samples, a single visit) records it as
+    skipped with the reason, and everything that can be estimated still is.
 
     Parameters
     ----------
@@ -226,6 +303,8 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
         ordered categorical ``timepoint``, ``group`` (missing for NE) and the covariate columns.
     covariates
         Patient- or sample-level columns adjusted for in the cross-sectional contrasts.
+    response_rule
+        The configured response rule, named in the reasons (``orr`` or ``cbr``).
 
     Returns
     -------
@@ -236,37 +315,44 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
         raise InputError(f"de.covariates {', '.join(missing)} are not columns of the sample or clinical sheet; "
                          f"available: {', '.join(metadata.columns)}")
     visits = list(metadata["timepoint"].cat.categories)
+    absent = missing_group_reason(metadata, response_rule=response_rule)
     fits, skipped = [], []
     for visit in visits:
-        fit, reason = _cross_sectional(metadata, visit, covariates=covariates)
+        fit, reason = _cross_sectional(metadata, visit, covariates=covariates, absent=absent)
         if fit:
             fits.append(fit)
         else:
-            skipped.append(reason)
+            skipped.append((f"response_{visit}", reason))
     dropped: list[str] = []
     if len(visits) > 1:
-        fit, reasons, dropped = _nested(metadata, visits)
+        fit, reasons, dropped = _nested(metadata, visits, absent=absent)
         skipped.extend(reasons)
         if fit:
             fits.append(fit)
-    for reason in skipped:
-        log.warning("skipped %s", reason)
+    else:
+        single = f"a single visit ({visits[0]}) in the sample sheet: no change over time can be estimated"
+        skipped += [("time_*", single), ("interaction_*", single), ("lrt_time_by_response", single)]
+    for name, reason in skipped:
+        log.warning("skipped %s: %s", name, reason)
     if dropped:
         log.info("%d patient(s) with a single visit dropped from paired contrasts: %s", len(dropped),
                  ", ".join(dropped))
-    return ContrastPlan(fits, [tuple(reason.split(": ", 1)) for reason in skipped], dropped)
+    return ContrastPlan(fits, skipped, dropped)
 
 
-def scope_plans(metadata: pd.DataFrame, *, covariates: Sequence[str], per_arm: bool) -> dict[str, ContrastPlan]:
+def scope_plans(metadata: pd.DataFrame, *, covariates: Sequence[str], per_arm: bool,
+                response_rule: ResponseRule | None = None) -> dict[str, ContrastPlan]:
     """Plans for the whole cohort (prefix ``""``) and, with ``per_arm``, each arm (prefix ``arm_{arm}/``).
 
-    Within an arm, the arm covariate is constant and left out.
+    Within an arm, the arm covariate is constant and left out. ``response_rule`` is named in the reasons of
+    skipped contrasts.
     """
-    plans = {"": plan_contrasts(metadata, covariates=covariates)}
+    plans = {"": plan_contrasts(metadata, covariates=covariates, response_rule=response_rule)}
     if per_arm:
         for arm in sorted(metadata["arm"].dropna().unique()):
             subset = metadata[metadata["arm"] == arm].reset_index(drop=True)
-            plans[f"arm_{arm}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"])
+            plans[f"arm_{arm}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"],
+                                                  response_rule=response_rule)
     return plans
 
 
@@ -314,3 +400,25 @@ def key_contrast(names: Sequence[str], visits: Sequence[str]) -> str | None:
         if f"interaction_{visit}" in names:
             return f"interaction_{visit}"
     return names[0] if len(names) else None
+
+
+def parse_contrast(name: str) -> tuple[str, str | None, str | None]:
+    """The family (``response``, ``time``, ``interaction``, ``lrt``), visit and group of a contrast name.
+
+    >>> parse_contrast("time_end_of_treatment_non_responders")
+    ('time', 'end_of_treatment', 'non_responders')
+    """
+    if name.startswith("time_"):
+        rest = name.removeprefix("time_")
+        group = next((g for g in (NON_RESPONDERS, RESPONDERS) if rest.endswith(f"_{g}")), None)
+        return "time", rest.removesuffix(f"_{group}") if group else rest, group
+    for family in ("response", "interaction"):
+        if name.startswith(f"{family}_"):
+            return family, name.removeprefix(f"{family}_"), None
+    return "lrt", None, None
+
+
+def intended_key_contrast(visits: Sequence[str]) -> str:
+    """The contrast that answers the trial's question: the interaction at the last visit (with one visit, the
+    response contrast there). :func:`key_contrast` falls back to another when this one could not be tested."""
+    return f"interaction_{visits[-1]}" if len(visits) > 1 else f"response_{visits[0]}"

@@ -87,11 +87,16 @@ def summarise(tables: dict[str, pd.DataFrame], *, alpha: float, lfc_threshold: f
 
 
 def summarise_files(paths: list[str], *, alpha: float, lfc_threshold: float) -> pd.DataFrame:
-    """:func:`summarise` over result files ``results/de/[arm_X/]contrast.tsv``, with a ``scope`` column."""
+    """:func:`summarise` over result files ``results/de/[arm_X/]contrast.tsv``, with a ``scope`` column.
+
+    No files (a cohort that supports no contrast) give the header alone.
+    """
+    columns = ["scope", "contrast", "genes_tested", "genes_with_padj", "up", "down"]
+    if not paths:
+        return pd.DataFrame(columns=columns)
     rows = []
     for path in map(Path, paths):
         scope = path.parent.name if path.parent.name.startswith("arm_") else "all"
         table = summarise({path.stem: pd.read_csv(path, sep="\t")}, alpha=alpha, lfc_threshold=lfc_threshold)
         rows.append(table.assign(scope=scope))
-    summary = pd.concat(rows, ignore_index=True)
-    return summary[["scope", "contrast", "genes_tested", "genes_with_padj", "up", "down"]]
+    return pd.concat(rows, ignore_index=True)[columns]

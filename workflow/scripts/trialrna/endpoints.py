@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning  # noqa: E402
 from lifelines.plotting import add_at_risk_counts  # noqa: E402
 from lifelines.statistics import multivariate_logrank_test  # noqa: E402
 from lifelines.utils import median_survival_times  # noqa: E402
@@ -25,6 +27,8 @@ from trialrna.errors import InputError  # noqa: E402
 ENDPOINT_CODES = {"ORR": {"CR", "PR"}, "CBR": {"CR", "PR", "SD"}, "DCR": {"CR", "PR", "SD"}}
 SURVIVAL_ENDPOINTS = {"pfs": "PFS", "os": "OS"}
 ALL_ARMS = "all"
+#: A hazard ratio outside this range comes from a group with (almost) no events, not from the data's information.
+ESTIMABLE_HR = (1e-3, 1e3)
 
 
 def check_survival_columns(clinical: pd.DataFrame, *, source: str | Path) -> None:
@@ -102,11 +106,45 @@ def _survival_data(clinical: pd.DataFrame, endpoint: str, column: str) -> pd.Dat
     return clinical[columns].dropna().rename(columns=dict(zip(columns, ["time", "event", "level"])))
 
 
+def cox_hazard_ratio(data: pd.DataFrame, *, duration: str, event: str, covariate: str
+                     ) -> tuple[float, float, float, float, str]:
+    """Cox hazard ratio of ``covariate`` with its 95 % CI and Wald p, or why it is not estimable.
+
+    Returns ``hr, ci_low, ci_high, p, note``: with a non-empty ``note`` (the model did not converge, the ratio is
+    outside :data:`ESTIMABLE_HR`, or a CI bound is 0 or infinite) the numbers are missing, as a small study
+    cannot support them.
+    """
+    missing = (np.nan, np.nan, np.nan, np.nan)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            cox = CoxPHFitter().fit(data[[duration, event, covariate]], duration_col=duration, event_col=event)
+    except (ConvergenceError, ConvergenceWarning, np.linalg.LinAlgError) as error:
+        separated = "separation" in str(error)
+        return *missing, "the Cox model did not converge" + (": the events separate the groups completely"
+                                                              if separated else "")
+    hr = float(cox.hazard_ratios_[covariate])
+    low, high = (float(bound) for bound in np.exp(cox.confidence_intervals_.loc[covariate]))
+    if not ESTIMABLE_HR[0] <= hr <= ESTIMABLE_HR[1]:
+        return *missing, (f"the estimate ({hr:.2g}) is outside {ESTIMABLE_HR[0]:g}-{ESTIMABLE_HR[1]:g}: too few "
+                          "events to estimate it")
+    if not (np.isfinite(low) and np.isfinite(high) and low > 0):
+        return *missing, "its confidence interval reaches 0 or infinity: too few events to estimate it"
+    return hr, low, high, float(cox.summary.loc[covariate, "p"]), ""
+
+
+def _label(comparison: str, level: str) -> str:
+    return level.replace("_", "-") if comparison == "response" else f"arm {level}"
+
+
 def survival_table(clinical: pd.DataFrame, *, control: str) -> pd.DataFrame:
     """Kaplan-Meier medians (95 % CI), log-rank p and Cox HR (95 % CI) for PFS and OS, by arm and by response.
 
     The HR compares each arm with the control arm, and responders with non-responders. Returns ``endpoint,
-    comparison, group, n, events, median, ci_low, ci_high, hr, hr_ci_low, hr_ci_high, p`` (p: log-rank).
+    comparison, group, n, events, median, ci_low, ci_high, hr, hr_ci_low, hr_ci_high, p, estimable, note``
+    (p: log-rank). A hazard ratio that is not estimable (a group without events, a ratio outside
+    :data:`ESTIMABLE_HR`, an infinite or zero CI bound, no convergence) is missing, with ``estimable`` False and
+    the reason in ``note``; the reference group's row says it is the reference.
     """
     rows = []
     for endpoint, label in SURVIVAL_ENDPOINTS.items():
@@ -120,17 +158,27 @@ def survival_table(clinical: pd.DataFrame, *, control: str) -> pd.DataFrame:
             for level, subset in sorted(data.groupby("level")):
                 fitter = KaplanMeierFitter().fit(subset["time"], subset["event"])
                 low, high = median_survival_times(fitter.confidence_interval_).iloc[0]
-                hr = (np.nan, np.nan, np.nan)
-                if level != reference and (data["level"] == reference).any():
+                hr, estimable, note = (np.nan, np.nan, np.nan), pd.NA, ""
+                if level == reference:
+                    note = "reference group"
+                elif (data["level"] == reference).any():
                     pair = data[data["level"].isin([level, reference])]
-                    cox = CoxPHFitter().fit(pair.assign(x=(pair["level"] == level).astype(float))[
-                        ["time", "event", "x"]], duration_col="time", event_col="event")
-                    bounds = np.exp(cox.confidence_intervals_.loc["x"])
-                    hr = (float(cox.hazard_ratios_["x"]), float(bounds.iloc[0]), float(bounds.iloc[1]))
+                    without = [name for name, part in pair.groupby("level") if part["event"].sum() == 0]
+                    if without:
+                        # Cox would report a ratio near 0 or infinity with a CI from 0 to infinity.
+                        note = "no events among " + " and ".join(_label(comparison, name) for name in sorted(
+                            without, key=lambda name: name != level))
+                    else:
+                        *hr, _, note = cox_hazard_ratio(pair.assign(x=(pair["level"] == level).astype(float)),
+                                                        duration="time", event="event", covariate="x")
+                    estimable = not note
+                else:
+                    note = f"no reference group ({_label(comparison, reference)}) to compare with"
+                    estimable = False
                 rows.append((label, comparison, level, len(subset), int(subset["event"].sum()),
-                             fitter.median_survival_time_, low, high, *hr, logrank_p))
+                             fitter.median_survival_time_, low, high, *hr, logrank_p, estimable, note))
     return pd.DataFrame(rows, columns=["endpoint", "comparison", "group", "n", "events", "median", "ci_low",
-                                       "ci_high", "hr", "hr_ci_low", "hr_ci_high", "p"])
+                                       "ci_high", "hr", "hr_ci_low", "hr_ci_high", "p", "estimable", "note"])
 
 
 def plot_kaplan_meier(clinical: pd.DataFrame, *, endpoint: str, path: str | Path) -> None:
@@ -193,16 +241,17 @@ def score_associations(score: pd.Series, clinical: pd.DataFrame, *, name: str) -
 
     Returns
     -------
-    ``score, endpoint, statistic, estimate, ci_low, ci_high, p, n``: the AUC of the score for telling
-    non-responders from responders (Mann-Whitney U / n1 n2, exact two-sided p; no CI), and for PFS and OS the Cox
-    hazard ratio per SD of the score with its 95 % CI and Wald p.
+    ``score, endpoint, statistic, estimate, ci_low, ci_high, p, n, estimable, note``: the AUC of the score for
+    telling non-responders from responders (Mann-Whitney U / n1 n2, exact two-sided p; no CI), and for PFS and OS
+    the Cox hazard ratio per SD of the score with its 95 % CI and Wald p. A hazard ratio that is not estimable
+    (no events, see :func:`cox_hazard_ratio`) is missing, with ``estimable`` False and the reason in ``note``.
     """
+    columns = ["score", "endpoint", "statistic", "estimate", "ci_low", "ci_high", "p", "n", "estimable", "note"]
     data = clinical.set_index("patient").join(score.rename("score"), how="inner").dropna(subset=["score"])
     rows = []
     if len(data) < 3 or not data["score"].std() > 0:
         # No hub genes (nothing significant) or a constant score: nothing to associate.
-        return pd.DataFrame(rows, columns=["score", "endpoint", "statistic", "estimate", "ci_low", "ci_high", "p",
-                                           "n"])
+        return pd.DataFrame(rows, columns=columns)
     grouped = data.dropna(subset=["group"])
     resistant = grouped.loc[grouped["group"] == GROUPS[1], "score"]
     responding = grouped.loc[grouped["group"] == GROUPS[0], "score"]
@@ -210,14 +259,16 @@ def score_associations(score: pd.Series, clinical: pd.DataFrame, *, name: str) -
         test = mannwhitneyu(resistant, responding, alternative="two-sided")
         rows.append((name, "response", "AUC (non-responders vs responders)",
                      test.statistic / (len(resistant) * len(responding)), np.nan, np.nan, test.pvalue,
-                     len(resistant) + len(responding)))
+                     len(resistant) + len(responding), True, ""))
     for endpoint, label in SURVIVAL_ENDPOINTS.items():
         if f"{endpoint}_months" not in data:
             continue
         subset = data[[f"{endpoint}_months", f"{endpoint}_event", "score"]].dropna()
         subset = subset.assign(score=(subset["score"] - subset["score"].mean()) / subset["score"].std())
-        cox = CoxPHFitter().fit(subset, duration_col=f"{endpoint}_months", event_col=f"{endpoint}_event")
-        bounds = np.exp(cox.confidence_intervals_.loc["score"])
-        rows.append((name, label, "Cox HR per SD", float(cox.hazard_ratios_["score"]), float(bounds.iloc[0]),
-                     float(bounds.iloc[1]), float(cox.summary.loc["score", "p"]), len(subset)))
-    return pd.DataFrame(rows, columns=["score", "endpoint", "statistic", "estimate", "ci_low", "ci_high", "p", "n"])
+        if subset[f"{endpoint}_event"].sum() == 0:
+            estimate, note = (np.nan, np.nan, np.nan, np.nan), f"no {label} events among these patients"
+        else:
+            *estimate, note = cox_hazard_ratio(subset, duration=f"{endpoint}_months", event=f"{endpoint}_event",
+                                               covariate="score")
+        rows.append((name, label, "Cox HR per SD", *estimate, len(subset), not note, note))
+    return pd.DataFrame(rows, columns=columns)

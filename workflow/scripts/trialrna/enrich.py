@@ -32,6 +32,12 @@ def _split_name(name: str) -> tuple[str, str]:
     return (match["term"], match["id"]) if match else (name, "")
 
 
+def term_label(term: str, identifier: object) -> str:
+    """``term (id)``, or the term alone when it has no id (KEGG terms; read back from a table, pandas makes the
+    empty id NaN, which must never print as "(nan)")."""
+    return f"{term} ({identifier})" if isinstance(identifier, str) and identifier else str(term)
+
+
 def restrict_sets(sets: Mapping[str, Sequence[str]], background: set[str], *, min_size: int,
                   max_size: int) -> dict[str, list[str]]:
     """Sets restricted to the background genes, kept if their size there is within the limits."""
@@ -109,7 +115,8 @@ def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *
     members = {_split_name(name): set(genes) for name, genes in sets.items()}
     kept, kept_sets = [], []
     for index, row in table.sort_values("p", kind="stable").iterrows():
-        genes = members.get((row["term"], row["id"]), set(str(row["genes"]).split(GENE_SEPARATOR)))
+        identifier = row["id"] if isinstance(row["id"], str) else ""  # KEGG's empty id reads back as NaN
+        genes = members.get((row["term"], identifier), set(str(row["genes"]).split(GENE_SEPARATOR)))
         if all(len(genes & other) / max(len(genes | other), 1) < threshold for other in kept_sets):
             kept.append(index)
             kept_sets.append(genes)
@@ -187,7 +194,7 @@ def plot_running_scores(result: object | None, table: pd.DataFrame, path: str | 
     if result is None or significant.empty:
         _no_terms(path, title)
         return
-    names = [f"{row.term} ({row.id})" if row.id else row.term for row in significant.head(n).itertuples()]
+    names = [term_label(row.term, row.id) for row in significant.head(n).itertuples()]
     result.plot(terms=names, ofname=str(path), figsize=(7, 6))
     plt.close("all")
 
@@ -203,13 +210,13 @@ def cross_contrast_matrix(tables: Mapping[str, pd.DataFrame], sets: Mapping[str,
     for table in tables.values():
         significant = table[table["padj"] < alpha]
         for row in collapse_redundant(significant, sets).head(n_per_contrast).itertuples():
-            label = f"{row.term} ({row.id})" if row.id else row.term
+            label = term_label(row.term, row.id)
             if label not in chosen:
                 chosen.append(label)
     matrix = pd.DataFrame(0.0, index=chosen, columns=list(tables))
     for contrast, table in tables.items():
         for row in table.itertuples():
-            label = f"{row.term} ({row.id})" if row.id else row.term
+            label = term_label(row.term, row.id)
             if label in matrix.index:
                 value = -np.log10(max(row.padj, 1e-300)) * (1 if row.direction == "up" else -1)
                 if abs(value) > abs(matrix.at[label, contrast]):

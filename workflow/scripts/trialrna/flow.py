@@ -14,7 +14,8 @@ from trialrna.contrasts import ContrastPlan  # noqa: E402
 
 
 def sample_flow(clinical: pd.DataFrame, metadata: pd.DataFrame, plan: ContrastPlan) -> pd.DataFrame:
-    """Patients and samples per arm at each step: enrolled, sequenced, per visit, excluded, analysed.
+    """Patients and samples per arm at each step: randomised (or enrolled, in a single-arm study), sequenced, per
+    visit, excluded, analysed.
 
     Parameters
     ----------
@@ -28,10 +29,12 @@ def sample_flow(clinical: pd.DataFrame, metadata: pd.DataFrame, plan: ContrastPl
     rows = []
     longitudinal = next((fit for fit in plan.fits if fit.name == "longitudinal"), None)
     used = set(longitudinal.design.index) if longitudinal is not None else set()
-    for arm in sorted(clinical["arm"].unique()):
+    arms = sorted(clinical["arm"].unique())
+    entry = "randomised" if len(arms) > 1 else "enrolled (single-arm study)"
+    for arm in arms:
         patients = clinical[clinical["arm"] == arm]
         samples = metadata[metadata["arm"] == arm]
-        rows.append((arm, "randomised", len(patients), 0))
+        rows.append((arm, entry, len(patients), 0))
         rows.append((arm, "with RNA-seq", samples["patient"].nunique(), len(samples)))
         for visit in metadata["timepoint"].cat.categories:
             at_visit = samples[samples["timepoint"] == visit]

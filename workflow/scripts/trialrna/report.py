@@ -13,6 +13,7 @@ import json
 import platform
 import tempfile
 from collections.abc import Mapping, Sequence
+from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from trialrna.annotation import sha256sum  # noqa: E402
-from trialrna.contrasts import key_contrast  # noqa: E402
+from trialrna.contrasts import intended_key_contrast, key_contrast, parse_contrast  # noqa: E402
+from trialrna.enrich import collapse_redundant, term_label  # noqa: E402
 from trialrna.io import annotation_warning  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "report" / "templates"
@@ -127,45 +129,125 @@ def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return table[table["padj"] < alpha].sort_values("pvalue")
 
 
+def not_estimable(table: pd.DataFrame | None) -> pd.Series:
+    """Rows of a survival or hub-score table whose hazard ratio is not estimable (``estimable`` False)."""
+    if table is None or "estimable" not in table:
+        return pd.Series(False, index=table.index if table is not None else [])
+    return table["estimable"].astype(str).eq("False")
+
+
+def skipped_reason(plan: pd.DataFrame | None, name: str) -> str | None:
+    """Why the whole-cohort contrast ``name`` was skipped, from the plan table (``results/de/contrasts.tsv``)."""
+    if plan is None:
+        return None
+    family = name.split("_", 1)[0]
+    rows = plan[(plan["scope"] == "all") & (plan["status"] == "skipped") &
+                plan["contrast"].isin([name, f"{family}_*"])]
+    return rows["description"].iat[0] if len(rows) else None
+
+
+def _gene_sentence(key: str, hits: pd.DataFrame, *, alpha: float, baseline: str) -> str:
+    """What the key contrast's significant genes say, in the words of its family."""
+    family, visit, group = parse_contrast(key)
+    genes = "1 gene" if len(hits) == 1 else f"{len(hits)} genes"
+    up, down = int((hits["log2FoldChange"] > 0).sum()), int((hits["log2FoldChange"] < 0).sum())
+    if hits.empty:
+        meaning = {"interaction": "the change over treatment did not differ detectably between responders and "
+                                  "non-responders",
+                   "time": f"no detectable change from {baseline} to {visit} in {str(group).replace('_', '-')}",
+                   "response": f"no detectable difference between responders and non-responders at {visit}"}
+        return (f"No gene passed the adjusted p-value threshold of {alpha:g} in {key}: "
+                f"{meaning.get(family, 'no detectable effect')}.")
+    top = ", ".join(f"{row.symbol} (log2FC {row.log2FoldChange:+.2f}, padj {row.padj:.1e})"
+                    for row in hits.head(5).itertuples())
+    if family == "time":
+        said = (f"{genes} changed from {baseline} to {visit} in {str(group).replace('_', '-')} ({key}: "
+                f"{up} rose, {down} fell).")
+    elif family == "response":
+        said = (f"{genes} differed between responders and non-responders at {visit} ({key}: {up} higher "
+                f"in responders, {down} higher in non-responders).")
+    else:
+        said = (f"{genes} changed differently between responders and non-responders ({key}: {down} rose "
+                f"more, or fell less, in non-responders; {up} in responders).")
+    return f"{said} Strongest: {top}."
+
+
+def _pathway_sentence(key: str, terms: pd.DataFrame, *, min_genes: int) -> str | None:
+    """The key contrast's strongest enriched terms resting on at least ``min_genes`` genes, or why none is cited."""
+    if terms.empty:
+        return None
+    terms = terms.sort_values("padj", kind="stable")
+    cited = terms[terms["overlap"] >= min_genes]
+    if "genes" in cited and "p" in cited:
+        # Nested GO terms (taxis, chemotaxis) resting on the same genes are one finding, not several.
+        cited = collapse_redundant(cited, {}).sort_values("padj", kind="stable")
+    if cited.empty:
+        best = terms.iloc[0]
+        return (f"Enrichment of {key}: no term rested on at least {min_genes} genes (the strongest, "
+                f"{term_label(best['term'], best['id'])}, on {int(best['overlap'])}), so no pathway is cited as a "
+                "finding.")
+    cited = cited.assign(label=[term_label(t, i) for t, i in zip(cited["term"], cited["id"])]).drop_duplicates(
+        "label").head(4)
+    named = "; ".join(f"{row.label} ({row.library}, {row.direction}, {int(row.overlap)} genes, padj {row.padj:.1e})"
+                      for row in cited.itertuples())
+    return f"Pathways behind {key}: {named}."
+
+
 def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, key: str | None, alpha: float,
              rates: pd.DataFrame | None, differences: pd.DataFrame | None, survival: pd.DataFrame | None,
-             enrichment: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int,
-             hubs: pd.DataFrame | None = None, modules: pd.DataFrame | None = None, n_top: int = 10) -> list[str]:
-    """Plain-words statements of the strongest findings, each with its numbers, then the limits."""
+             terms: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int,
+             visits: Sequence[str], plan: pd.DataFrame | None = None, min_genes: int = 3,
+             hubs: pd.DataFrame | None = None, network_note: str | None = None,
+             modules: pd.DataFrame | None = None, module_note: str | None = None, n_top: int = 10) -> list[str]:
+    """Plain-words statements of the strongest findings, each with its numbers, then the limits.
+
+    Parameters
+    ----------
+    key
+        The key contrast tested (None when the cohort supported no contrast); when it is not the trial's
+        question (:func:`trialrna.contrasts.intended_key_contrast`), the first sentence says why, from ``plan``.
+    terms
+        The key contrast's significant ORA terms (``library, direction, term, id, overlap, padj``); only terms
+        resting on at least ``min_genes`` genes are cited as pathways.
+    hubs, network_note
+        The key contrast's hub table when its network was built and has hubs; otherwise ``network_note`` says
+        why there are none.
+    module_note
+        Why modules cannot be related to response, if they cannot.
+    """
     said = []
+    wanted = intended_key_contrast(visits)
+    if key != wanted:
+        reason = skipped_reason(plan, wanted) or "it is not in the contrast plan"
+        said.append(f"No contrast could be tested in this cohort, so there are no gene, pathway or network findings: "
+                    f"{wanted} could not be estimated ({reason})." if key is None else
+                    f"The trial's key contrast {wanted} could not be tested ({reason}); the gene, pathway and "
+                    f"network findings below are for {key} instead.")
     if key:
-        hits = _significant(key_table, alpha)
-        if hits.empty:
-            said.append(f"No gene passed the adjusted p-value threshold of {alpha:g} in {key}: the change over "
-                        "treatment did not differ detectably between responders and non-responders.")
-        else:
-            up, down = int((hits["log2FoldChange"] > 0).sum()), int((hits["log2FoldChange"] < 0).sum())
-            top = ", ".join(f"{row.symbol} (log2FC {row.log2FoldChange:+.2f}, padj {row.padj:.1e})"
-                            for row in hits.head(5).itertuples())
-            said.append(f"{len(hits)} genes changed differently between responders and non-responders ({key}: "
-                        f"{down} rose more, or fell less, in non-responders; {up} in responders). Strongest: {top}.")
+        said.append(_gene_sentence(key, _significant(key_table, alpha), alpha=alpha, baseline=visits[0]))
     for scope in sorted(set(summary["scope"]) - {"all"}) if summary is not None else []:
         row = summary[(summary["scope"] == scope) & (summary["contrast"] == key)]
         if not row.empty:
             said.append(f"Within {scope.removeprefix('arm_')}: {int(row['up'].iat[0] + row['down'].iat[0])} genes "
                         f"significant in {key}.")
-    if enrichment is not None and key in enrichment.columns:
-        column = enrichment[key]
-        strongest = column[column.abs() > -np.log10(alpha)].abs().sort_values(ascending=False).head(4)
-        if len(strongest):
-            terms = "; ".join(f"{term} ({'up' if column[term] > 0 else 'down'}, padj {10 ** -column.abs()[term]:.1e})"
-                              for term in strongest.index)
-            said.append(f"Pathways behind {key}: {terms}.")
+    if key and terms is not None:
+        sentence = _pathway_sentence(key, terms, min_genes=min_genes)
+        said += [sentence] if sentence else []
     if hubs is not None and not hubs.empty:
         named = ", ".join(row.symbol + ("" if pd.isna(row.stability) else f" ({row.stability:.0%})")
                           for row in hubs.head(5).itertuples())
         said.append(f"Key action nodes of {key}, by the consensus of the eleven cytoHubba methods on its STRING "
                     f"network: {named}; in brackets, how often a patient-bootstrap replicate kept the gene among "
                     f"its top {n_top} hubs. The hub table lists the enriched terms each belongs to.")
+    elif network_note:
+        said.append(network_note)
     if modules is not None and not modules.empty:
         row = modules.iloc[0]
         numbers = f"eigengene r = {row['r_response']:+.2f}, p = {row['p_response']:.1e}"
-        if row["p_response"] < alpha:
+        if modules["p_response"].isna().all():
+            said.append("Co-expression modules could not be related to response: "
+                        f"{module_note or 'response has a single value among the samples'}.")
+        elif row["p_response"] < alpha:
             said.append(f"Co-expression module {row['module']} ({row['genes']} genes; hubs {row['hubs']}) tracks "
                         f"response ({numbers}; samples of a patient are not independent, so p is optimistic).")
         else:
@@ -176,18 +258,44 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
         said.append(f"ORR was {orr['rate']:.0%} on {orr['arm']} and {orr['control_rate']:.0%} on "
                     f"{orr['control_arm']} (difference {orr['difference']:+.0%}, 95 % CI {orr['ci_low']:+.0%} to "
                     f"{orr['ci_high']:+.0%}, Fisher p = {orr['fisher_p']:.2g}).")
+    elif rates is not None and rates["arm"].nunique() == 2:  # one arm and the pooled "all"
+        orr = rates[(rates["endpoint"] == "ORR") & (rates["arm"] != "all")].iloc[0]
+        said.append(f"ORR was {orr['rate']:.0%} (95 % CI {orr['ci_low']:.0%} to {orr['ci_high']:.0%}; "
+                    f"{int(orr['responders'])} of {int(orr['n'])}) in this single-arm study, with no comparator.")
     if survival is not None and not survival.empty:
-        pfs = survival[(survival["endpoint"] == "PFS") & (survival["comparison"] == "arm") & survival["hr"].notna()]
-        if not pfs.empty:
-            row = pfs.iloc[0]
-            said.append(f"PFS hazard ratio {row['group']} vs control: {row['hr']:.2f} (95 % CI {row['hr_ci_low']:.2f}"
-                        f"-{row['hr_ci_high']:.2f}, log-rank p = {row['p']:.2g}).")
+        compared = survival[(survival["endpoint"] == "PFS") & (survival["comparison"] == "arm") &
+                            (survival["hr"].notna() | not_estimable(survival))]
+        if not compared.empty:
+            row = compared.iloc[0]
+            if not_estimable(compared).iat[0]:
+                said.append(f"PFS hazard ratio {row['group']} vs control: not estimable ({row['note']}).")
+            else:
+                said.append(f"PFS hazard ratio {row['group']} vs control: {row['hr']:.2f} (95 % CI "
+                            f"{row['hr_ci_low']:.2f}-{row['hr_ci_high']:.2f}, log-rank p = {row['p']:.2g}).")
     said.append(f"Limits: {n_patients} patients ({n_samples} samples, {n_analysed} patients with a response "
                 "group) give little power for modest effects; thousands of genes and many contrasts are tested, "
                 "so individual genes near the threshold may be false positives even after FDR control; response "
                 "groups are defined after treatment; there is no validation cohort, so these are hypotheses to "
                 "confirm in an independent trial.")
     return said
+
+
+def network_note(*, key: str | None, patterns: Sequence[str], hubs: pd.DataFrame | None,
+                 unconnected: pd.DataFrame | None) -> str | None:
+    """Why the key contrast has no hubs to name (None when it has): no contrast, no network built, or no
+    significant genes that interact in STRING."""
+    if key is None:
+        return "No interaction network: no contrast could be tested."
+    if not any(fnmatch(key, pattern) for pattern in patterns):
+        return (f"No interaction network was built for {key}: network.contrasts ({', '.join(patterns)}) does not "
+                "include it.")
+    if hubs is not None and not hubs.empty:
+        return None
+    if unconnected is None or unconnected.empty:
+        return f"The STRING network of {key} is empty: no gene was significant in {key}."
+    counts = unconnected["status"].value_counts()
+    return (f"The STRING network of {key} has no hubs: no two of its significant genes interact "
+            f"({counts.get('isolated', 0)} isolated, {counts.get('not in STRING', 0)} not in STRING).")
 
 
 def module_summary(results: Path, *, n_hubs: int = 3) -> pd.DataFrame | None:
@@ -238,6 +346,43 @@ def gene_id_warning(summary: pd.DataFrame | None, *, min_annotated_share: float)
     return text[0].upper() + text[1:]
 
 
+def _hazard_display(table: pd.DataFrame | None, *, columns: Sequence[str]) -> pd.DataFrame | None:
+    """A survival or hub-score table for the page: a hazard ratio that is not estimable reads so, without numbers."""
+    if table is None:
+        return None
+    shown = table.astype({column: object for column in columns})
+    unusable = not_estimable(table)
+    shown.loc[unusable, columns[0]] = "not estimable"
+    shown.loc[unusable, list(columns[1:])] = ""
+    return shown.drop(columns=["estimable"], errors="ignore")
+
+
+def not_estimated(plan: pd.DataFrame | None, survival: pd.DataFrame | None,
+                  hub_score: pd.DataFrame | None = None) -> dict[str, Any]:
+    """What the cohort could not support: skipped contrasts (scope, contrast, reason), the patients dropped from
+    paired contrasts, and hazard ratios (survival, hub score) that are not estimable."""
+    skipped = plan.loc[plan["status"] == "skipped", ["scope", "contrast", "description"]].rename(
+        columns={"description": "reason"}) if plan is not None else None
+    dropped = plan.loc[plan["status"] == "note", ["scope", "description"]] if plan is not None else None
+    hazards = []
+    if survival is not None:
+        for row in survival[not_estimable(survival)].itertuples():
+            hazards.append(f"{row.endpoint} hazard ratio of {row.group} (by {row.comparison}): {row.note}")
+    if hub_score is not None:
+        for row in hub_score[not_estimable(hub_score)].itertuples():
+            hazards.append(f"{row.endpoint} hazard ratio per SD of the hub score: {row.note}")
+    return {"skipped": html_table(skipped, table_id="skipped") if skipped is not None and len(skipped) else None,
+            "n_skipped": 0 if skipped is None else len(skipped),
+            "dropped": [f"{'whole cohort' if r.scope == 'all' else r.scope}: {r.description}"
+                        for r in dropped.itertuples()] if dropped is not None else [],
+            "hazards": hazards}
+
+
+def study_design(arms: Sequence[str]) -> str:
+    """The design in words from the data: "randomised" needs two or more arms."""
+    return f"single-arm study ({arms[0]})" if len(arms) == 1 else f"randomised, {len(arms)} arms: {', '.join(arms)}"
+
+
 def build_context(*, results: str | Path, config: Mapping[str, Any], input_files: Mapping[str, str | Path],
                   workdir: str | Path) -> dict[str, Any]:
     """Everything the template shows, read from the results folder."""
@@ -248,16 +393,19 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
     visits = list(samples["timepoint"].cat.categories)
     alpha = config["de"]["alpha"]
     summary = read_table(results / "de/summary.tsv")
+    plan = read_table(results / "de/contrasts.tsv")
     key = _key_contrast(summary, visits)
-    heatmap = read_table(results / "enrichment/heatmap.tsv")
-    enrichment = heatmap.set_index(heatmap.columns[0]) if heatmap is not None else None
     rates = read_table(results / "clinical/response_rates.tsv")
     differences = read_table(results / "clinical/response_rate_differences.tsv")
     survival = read_table(results / "clinical/survival.tsv")
 
     trajectory_figure, trajectory_genes = None, []
     key_table = read_table(results / "de" / f"{key}.tsv") if key else None
-    hubs = read_table(results / f"network/{key}.hubs.tsv") if key else None
+    # Only the network this run built for the key contrast (never a file left by an earlier run's settings).
+    built = key is not None and any(fnmatch(key, pattern) for pattern in config["network"]["contrasts"])
+    hubs = read_table(results / f"network/{key}.hubs.tsv") if built else None
+    unconnected = read_table(results / f"network/{key}.unconnected.tsv") if built else None
+    why_no_hubs = network_note(key=key, patterns=config["network"]["contrasts"], hubs=hubs, unconnected=unconnected)
     hubs = hubs if hubs is not None and not hubs.empty else None
     if key:
         ranked = hubs if hubs is not None else _significant(key_table, alpha)
@@ -272,32 +420,43 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
 
     contrast_tables = []
     for contrast in ([key] if key else []) + [c for c in ("response_" + visits[0],) if summary is not None and c in
-                                              set(summary["contrast"])]:
+                                              set(summary["contrast"]) and c != key]:
         table = key_table if contrast == key else read_table(results / "de" / f"{contrast}.tsv")
         columns = ["symbol", "gene_id", "baseMean", "log2FoldChange", "padj"]
         contrast_tables.append({"name": contrast, "volcano": image(results / f"de/plots/{contrast}.volcano.png"),
                                 "table": html_table(_significant(table, alpha)[columns], table_id=f"de-{contrast}",
                                                     limit=200)})
-    top_terms = []
+    significant_terms = []
     if key:
         for path in sorted((results / "enrichment" / key).glob("*.ora_*.tsv")):
             table = read_table(path)
             library, direction = path.name[:-4].rsplit(".", 1)
-            top_terms.append(table[table["padj"] < config["enrichment"]["alpha"]].head(10)
-                             .assign(library=library, direction=direction.removeprefix("ora_")))
-    terms = pd.concat(top_terms)[["library", "direction", "term", "id", "size", "overlap", "padj"]].sort_values(
-        "padj") if top_terms and any(len(t) for t in top_terms) else None
+            significant_terms.append(table[table["padj"] < config["enrichment"]["alpha"]]
+                                     .assign(library=library, direction=direction.removeprefix("ora_")))
+    term_columns = ["library", "direction", "term", "id", "size", "overlap", "padj"]
+    key_terms = pd.concat(significant_terms)[[*term_columns, "genes", "p"]] if significant_terms else None
+    terms = pd.concat(t.head(10) for t in significant_terms)[term_columns].sort_values("padj") \
+        if key_terms is not None and len(key_terms) else None
 
     hub_columns = ["symbol", "consensus_rank", "stability", "log2FoldChange", "padj", "module", "top_terms",
                    "Degree", "MCC", "Betweenness"]
     modules = module_summary(results)
+    notes = read_table(results / "network/coexpression/notes.tsv")
+    module_notes = [note[0].upper() + note[1:] for note in notes["note"]] if notes is not None else []
+    response_note = next((note.split(": ", 1)[1] for note in (notes["note"] if notes is not None else [])
+                          if note.startswith("response cannot")), None)
     n_analysed = samples.loc[samples["group"].notna(), "patient"].nunique()
     clinical = read_table(workdir / config["clinical"]["sheet"])
     annotation_warning_text = gene_id_warning(read_table(results / "counts/gene_id_summary.tsv"),
                                               min_annotated_share=config["qc"]["min_annotated_share"])
+    arms = sorted(clinical["arm"].astype(str).unique())
+    hazard_columns = ["hr", "hr_ci_low", "hr_ci_high"]
+    hub_score = read_table(results / "network/hub_score_endpoints.tsv") if built else None
     return {
         "title": "Transcriptomic mechanisms of resistance",
-        "design": {"arms": sorted(clinical["arm"].unique()), "visits": visits,
+        "design": {"arms": arms, "single_arm": len(arms) == 1,
+                   "study": study_design(arms),
+                   "visits": visits,
                    "rule": RESPONSE_RULES[config["response"]["rule"]],
                    "patients": clinical["patient"].nunique(), "samples": len(samples),
                    "groups": samples.drop_duplicates("patient")["group"].astype(str).replace(
@@ -306,7 +465,7 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                  "table": html_table(read_table(results / "clinical/sample_flow.tsv"), table_id="flow")},
         "clinical": {"rates": html_table(rates, table_id="rates"),
                      "differences": html_table(differences, table_id="differences"),
-                     "survival": html_table(survival, table_id="survival"),
+                     "survival": html_table(_hazard_display(survival, columns=hazard_columns), table_id="survival"),
                      "km": [image(results / f"clinical/km_{e}.png") for e in ("pfs", "os")],
                      "safety": html_table(read_table(results / "clinical/safety_summary.tsv"), table_id="safety"),
                      "qol": image(results / "clinical/qlq_c30_change.png"),
@@ -319,27 +478,30 @@ def build_context(*, results: str | Path, config: Mapping[str, Any], input_files
                "samples": html_table(_sample_qc(results, samples), table_id="samples-qc")},
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
                "trajectories": trajectory_figure,
-               "plan": html_table(read_table(results / "de/contrasts.tsv"), table_id="plan")},
+               "plan": html_table(plan, table_id="plan")},
+        "not_estimated": not_estimated(plan, survival, hub_score),
         "network": {"key": key, "annotation_warning": annotation_warning_text, "hubs": html_table(hubs[hub_columns] if hubs is not None else None, table_id="hubs",
                                                    limit=30),
-                    "figure": image(results / f"network/{key}.network.png") if key else None,
-                    "unconnected": html_table(read_table(results / f"network/{key}.unconnected.tsv") if key else None,
-                                              table_id="unconnected"),
-                    "hub_score": html_table(read_table(results / "network/hub_score_endpoints.tsv"),
+                    "note": why_no_hubs,
+                    "figure": image(results / f"network/{key}.network.png") if built else None,
+                    "unconnected": html_table(unconnected, table_id="unconnected"),
+                    "hub_score": html_table(_hazard_display(hub_score, columns=["estimate", "ci_low", "ci_high", "p"]),
                                             table_id="hub-score"),
-                    "modules": html_table(modules, table_id="modules"),
+                    "modules": html_table(modules, table_id="modules"), "module_notes": module_notes,
                     "module_traits": image(results / "network/coexpression/module_traits.png")},
         "enrichment": {"heatmap": image(results / "enrichment/heatmap.png"),
                        "annotation_warning": annotation_warning_text,
                        "terms": html_table(terms, table_id="terms"), "key": key},
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, rates=rates,
-                             differences=differences, survival=survival, enrichment=enrichment,
+                             differences=differences, survival=survival, terms=key_terms,
                              n_patients=clinical["patient"].nunique(), n_samples=len(samples),
-                             n_analysed=n_analysed, hubs=hubs, modules=modules,
+                             n_analysed=n_analysed, visits=visits, plan=plan,
+                             min_genes=config["enrichment"]["min_genes_for_finding"], hubs=hubs,
+                             network_note=why_no_hubs, modules=modules, module_note=response_note,
                              n_top=config["network"]["top_hubs"]),
         "methods": {"versions": software_versions(), "config": config, "alpha": alpha,
                     "gene_sets": html_table(read_table(results / "enrichment/gene_sets.tsv"), table_id="gene-sets"),
-                    "formulas": html_table(read_table(results / "de/contrasts.tsv"), table_id="formulas")},
+                    "formulas": html_table(plan, table_id="formulas")},
         "provenance": {"config_hash": config_hash(config),
                        "inputs": [(name, str(path), sha256sum(workdir / path)) for name, path in input_files.items()
                                   if path and (workdir / path).exists()],
