@@ -112,8 +112,8 @@ def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:
     return path
 
 
-def run_snakemake(study: Path, *args: str, cores: int = 2) -> subprocess.CompletedProcess:
+def run_snakemake(study: Path, *args: str, cores: int = 2, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run the workflow's Snakefile with ``study`` as working directory, from another current directory."""
     command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(study), "--configfile",
                str(study / "config.yaml"), "--cores", str(cores), *args]
-    return subprocess.run(command, cwd=study.parent, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, cwd=study.parent, capture_output=True, text=True, timeout=timeout)

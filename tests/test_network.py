@@ -156,7 +156,7 @@ def test_hub_terms_and_exports(tmp_path):
     terms = hub_terms(["IL1B", "TNF", "CXCL8"], ora, alpha=0.05)
     assert terms[["symbol", "term"]].values.tolist() == [["IL1B", "inflammatory response"]]
     from trialrna.network import hub_table
-    hubs = hub_table(graph, de, seed=1, modules=pd.Series({"IL6": "M1", "TNF": "M2"}), epc_networks=20)
+    hubs = hub_table(graph, de, seed=1, modules=pd.Series({"E1": "M1", "E3": "M2"}), epc_networks=20)
     assert hubs["symbol"].iloc[0] == "TNF"  # the only node touching all others
     assert set(METHODS) <= set(hubs.columns) and {"consensus_rank", "stability", "module"} <= set(hubs.columns)
     annotated = annotate_graph(graph, hubs)

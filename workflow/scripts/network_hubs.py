@@ -14,7 +14,7 @@ with logged(snakemake.log[0]):
     metadata = read_sample_metadata(snakemake.input.metadata)
     fit, contrast = find_contrast(scope_plans(metadata, covariates=params.covariates, per_arm=params.per_arm),
                                   snakemake.wildcards.path)
-    modules = pd.read_csv(snakemake.input.modules, sep="\t").dropna(subset=["symbol"]).set_index("symbol")["module"]
+    modules = pd.read_csv(snakemake.input.modules, sep="\t").set_index("gene_id")["module"]
     result = analyse_contrast(
         read_result_table(snakemake.input.table), pd.read_csv(snakemake.input.edges, sep="\t"),
         expression=read_expression(snakemake.input.vst), genes=pd.read_csv(snakemake.input.genes, sep="\t"),

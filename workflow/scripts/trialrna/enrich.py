@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from trialrna.gene_sets import read_gmt  # noqa: E402
+from trialrna.symbols import one_gene_per_symbol  # noqa: E402
 
 RESULT_COLUMNS = ["term", "id", "size", "overlap", "genes", "p", "padj", "nes"]
 #: Separator of the ``genes`` column of result tables.
@@ -58,9 +59,11 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
 
     Returns ``term, id, size, overlap, genes, p, padj, nes`` sorted by p; empty (with the header) when no gene
     is significant or no set fits the size limits. As in clusterProfiler's ``enricher``, sets that contain no
-    significant gene are not reported and the BH adjustment runs over the sets that do.
+    significant gene are not reported and the BH adjustment runs over the sets that do. A symbol shared by several
+    gene ids counts once, through its highest-expressed gene (:mod:`trialrna.symbols`).
     """
-    background = set(table["symbol"].dropna())
+    table = one_gene_per_symbol(table, context="over-representation")
+    background = set(table["symbol"])
     restricted = restrict_sets(sets, background, min_size=min_size, max_size=max_size)
     hits = significant_symbols(table, direction=direction, alpha=alpha, lfc_threshold=lfc_threshold)
     if not hits or not restricted:
@@ -82,9 +85,8 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
 
 
 def ranking(table: pd.DataFrame) -> pd.Series:
-    """Symbols ranked by Wald statistic (for duplicated symbols, the gene with the largest |stat|)."""
-    ranked = table.dropna(subset=["stat", "symbol"])
-    ranked = ranked.loc[ranked.groupby("symbol")["stat"].apply(lambda s: s.abs().idxmax())]
+    """Symbols ranked by Wald statistic (a symbol shared by several gene ids: its highest-expressed gene's)."""
+    ranked = one_gene_per_symbol(table, context="GSEA ranking").dropna(subset=["stat"])
     return ranked.set_index("symbol")["stat"].sort_values(ascending=False, kind="stable")
 
 

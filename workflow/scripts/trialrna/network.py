@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 
 from trialrna.enrich import GENE_SEPARATOR, significant_symbols  # noqa: E402
 from trialrna.hubs import METHODS, consensus_ranking, hub_scores, top_hubs  # noqa: E402
+from trialrna.symbols import one_gene_per_symbol  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +137,15 @@ def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd
 
 
 def _by_symbol(de_table: pd.DataFrame) -> pd.DataFrame:
-    """DE statistics indexed by symbol (the first row of a duplicated symbol, as tables are sorted by p-value)."""
-    return de_table.dropna(subset=["symbol"]).drop_duplicates("symbol").set_index("symbol")
+    """DE statistics indexed by symbol, one gene per symbol (:mod:`trialrna.symbols`)."""
+    return one_gene_per_symbol(de_table, context="network").set_index("symbol")
 
 
 def hub_table(graph: nx.Graph, de_table: pd.DataFrame, *, seed: int, stability: pd.Series | None = None,
               modules: pd.Series | None = None, epc_networks: int = 1000) -> pd.DataFrame:
     """One row per connected gene: DE statistics, the eleven method scores, per-method ranks, consensus, stability.
 
-    Sorted by consensus rank. ``modules`` maps symbols to co-expression modules.
+    Sorted by consensus rank. ``modules`` maps gene ids to co-expression modules.
     """
     by_symbol = _by_symbol(de_table)
     if graph.number_of_nodes() == 0:
@@ -160,7 +161,7 @@ def hub_table(graph: nx.Graph, de_table: pd.DataFrame, *, seed: int, stability: 
     table.insert(2, "log2FoldChange", table["symbol"].map(by_symbol["log2FoldChange"]))
     table.insert(3, "padj", table["symbol"].map(by_symbol["padj"]))
     table.insert(4, "seed", [bool(graph.nodes[node].get("seed", False)) for node in table["symbol"]])
-    table.insert(5, "module", table["symbol"].map(modules) if modules is not None else np.nan)
+    table.insert(5, "module", table["gene_id"].map(modules) if modules is not None else np.nan)
     table.insert(6, "consensus_rank", table.pop("consensus_rank"))
     table.insert(7, "mean_rank", table.pop("mean_rank"))
     table.insert(8, "stability", table["symbol"].map(stability).fillna(0.0) if stability is not None else np.nan)
@@ -289,9 +290,11 @@ def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame, *, expression:
 
     ``contrast`` is ``None`` for a likelihood-ratio test (no bootstrap then: stability stays missing).
     Returns ``hubs``, ``terms``, ``unconnected`` (tables), ``graph`` (annotated, isolated nodes removed) and
-    ``replicates`` (usable bootstrap replicates).
+    ``replicates`` (usable bootstrap replicates). STRING is keyed by symbol: a symbol shared by several gene ids
+    enters through its highest-expressed gene (:mod:`trialrna.symbols`), in the network and in the bootstrap.
     """
     ppi = ppi_graph(edges)
+    de_table = one_gene_per_symbol(de_table, context="network")
     significant = de_genes(de_table, alpha=alpha, lfc_threshold=lfc_threshold)
     graph, isolated = split_isolated(contrast_subnetwork(ppi, significant, first_neighbours=first_neighbours))
     absent = [gene for gene in significant if gene not in ppi]
