@@ -245,30 +245,57 @@ def apeglm_prior_variance(estimates: np.ndarray, errors: np.ndarray, *, min_var:
 
 
 def apeglm_map(counts: np.ndarray, size_factors: np.ndarray, blocks: DesignBlocks, dispersions: np.ndarray, *,
-               index: int, prior_scale: float, mle: np.ndarray, no_shrink_scale: float = NO_SHRINK_SCALE
-               ) -> np.ndarray:
+               index: int, prior_scale: float, mle: np.ndarray, mle_se: np.ndarray,
+               no_shrink_scale: float = NO_SHRINK_SCALE) -> np.ndarray:
     """apeGLM's MAP coefficients (Cauchy prior on coefficient ``index``, wide normal on the others).
 
-    Minimises pydeseq2's ``nbinomFn`` for every gene at once by Newton steps from two starts and keeps the
-    lower: the Cauchy prior can make the posterior bimodal, with a narrow mode near 0 and one near the
-    maximum-likelihood estimate, so the starts are the MLE coefficients ``mle`` and the same with the shrunk
-    coefficient at 0. (apeGLM starts L-BFGS once, from (0.1, -0.1, ...), and pydeseq2 stops it at a relative
+    Minimises pydeseq2's ``nbinomFn`` for every gene at once by Newton steps from the MLE coefficients
+    ``mle``. The Cauchy prior can make the posterior bimodal, with a narrow mode near 0 and one near the MLE:
+    where the MLE's standard error ``mle_se`` (of the shrunk coefficient) does not rule that out, a second
+    search starts with the shrunk coefficient at 0 and the lower posterior wins. (apeGLM starts L-BFGS once, from (0.1, -0.1, ...), and pydeseq2 stops it at a relative
     tolerance of 1e-8 of a scaled objective: both land in either mode and short of it.) Genes where neither
     start converges go to pydeseq2's L-BFGS-B (``nbinomGLM``).
     """
     problem = _ApeglmProblem(blocks, counts, 1.0 / dispersions, np.log(size_factors), index, prior_scale,
                              no_shrink_scale)
     start = np.where(np.isfinite(mle), mle, 0.0)
-    second, second_ok = problem.newton(start)
-    start[:, index] = 0.0
-    first, first_ok = problem.newton(start)
-    values = np.column_stack([np.where(first_ok, problem.objective(first), np.inf),
-                              np.where(second_ok, problem.objective(second), np.inf)])
-    beta = np.where((values[:, 1] < values[:, 0])[:, None], second, first)
-    for gene in np.flatnonzero(~(first_ok | second_ok)):
+    beta, converged = problem.newton(start)
+    bimodal = possibly_bimodal(mle[:, index], mle_se, scale=prior_scale)
+    if bimodal.any():
+        start = start[bimodal]
+        start[:, index] = 0.0
+        near_zero, near_zero_ok = problem.newton(start, genes=np.flatnonzero(bimodal))
+        better = near_zero_ok & (~converged[bimodal] | (problem.objective(near_zero, np.flatnonzero(bimodal))
+                                                          < problem.objective(beta[bimodal], np.flatnonzero(bimodal))))
+        chosen = np.flatnonzero(bimodal)[better]
+        beta[chosen], converged[chosen] = near_zero[better], True
+    for gene in np.flatnonzero(~converged):
         beta[gene], _, _ = nbinomGLM(blocks.matrix, counts[gene], problem.size[gene], problem.offset,
                                      no_shrink_scale, prior_scale, shrink_index=index)
     return beta
+
+
+def possibly_bimodal(estimate: np.ndarray, se: np.ndarray, *, scale: float, margin: float = 2.0) -> np.ndarray:
+    """Genes whose apeGLM posterior may have two modes along the shrunk coefficient.
+
+    With the log-likelihood quadratic around the MLE ``m`` with curvature ``c = 1 / se^2``, the posterior's
+    stationary points solve ``h(b) = c |m|`` with ``h(b) = 2 b / (s^2 + b^2) + c b`` (``s`` the Cauchy scale).
+    ``h`` is increasing unless ``c < 1 / (4 s^2)``; then it has a local maximum ``h(b1)`` and minimum ``h(b2)``
+    (``b^2`` the roots of ``c u^2 + (2 c s^2 - 2) u + c s^4 + 2 s^2 = 0``), and there are two modes only when
+    ``h(b2) < c |m| < h(b1)``. The band is widened by ``margin`` on both sides, since the likelihood is only
+    near quadratic.
+    """
+    c = 1.0 / se ** 2
+    s2 = scale ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half_b = (2 * c * s2 - 2) / (2 * c)
+        discriminant = half_b ** 2 - (c * s2 ** 2 + 2 * s2) / c
+        root = np.sqrt(discriminant)
+        b1, b2 = np.sqrt(-half_b - root), np.sqrt(-half_b + root)
+        h1, h2 = 2 * b1 / (s2 + b1 ** 2) + c * b1, 2 * b2 / (s2 + b2 ** 2) + c * b2
+        target = c * np.abs(estimate)
+        inside = (discriminant > 0) & (target > h2 / margin) & (target < h1 * margin)
+    return inside | ~np.isfinite(c) | ~np.isfinite(estimate)
 
 
 @dataclass
@@ -295,17 +322,21 @@ class _ApeglmProblem:
         prior = (beta ** 2 * self.normal_precision).sum(axis=1) / 2 + np.log1p((beta[:, self.index] / self.scale) ** 2)
         return prior - (y * eta - (y + r[:, None]) * np.logaddexp(eta + self.offset, np.log(r)[:, None])).sum(axis=1)
 
-    def newton(self, beta: np.ndarray, *, max_iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
-        """Newton steps with Armijo backtracking from ``beta``; returns the coefficients and convergence."""
+    def newton(self, beta: np.ndarray, *, genes: np.ndarray | None = None, max_iterations: int = 100
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Newton steps with Armijo backtracking from ``beta`` (rows: ``genes``, default all); returns the
+        coefficients and whether each converged."""
+        genes = np.arange(len(self.counts)) if genes is None else genes
         beta = beta.copy()
         design, index, scale = self.blocks.matrix, self.index, self.scale
-        value = self.objective(beta)
+        value = self.objective(beta, genes)
         converged = np.zeros(len(beta), dtype=bool)
         active = np.arange(len(beta))
         for _ in range(max_iterations):
             if len(active) == 0:
                 break
-            b, y, r = beta[active], self.counts[active], self.size[active, None]
+            rows = genes[active]
+            b, y, r = beta[active], self.counts[rows], self.size[rows, None]
             expected = np.exp(b @ design.T + self.offset)
             shrunk = b[:, index]
             gradient = b * self.normal_precision - (y - (y + r) / (1 + r / expected)) @ design
@@ -317,22 +348,24 @@ class _ApeglmProblem:
             ridge[:, index] += np.maximum(2 * (scale ** 2 - shrunk ** 2) / (scale ** 2 + shrunk ** 2) ** 2, 0)
             direction = -self.blocks.factor(curvature, ridge).solve(gradient)
             slope = (gradient * direction).sum(axis=1)
+            # Converged: the Newton step is below 1e-9, or its decrease is below the objective's float resolution.
+            done = (np.abs(direction).max(axis=1) < 1e-9) | (-slope <= 1e-14 * np.maximum(np.abs(value[active]), 1))
+            converged[active[done]] = True
+            active, b, direction, slope = active[~done], b[~done], direction[~done], slope[~done]
             step = np.ones(len(active))
             candidate = b + direction
-            new_value = self.objective(candidate, active)
+            new_value = self.objective(candidate, genes[active])
+            worse = ~(new_value <= value[active] + 1e-4 * step * slope)
             for _ in range(40):
-                worse = ~(new_value <= value[active] + 1e-4 * step * slope)
                 if not worse.any():
                     break
                 step[worse] /= 2
                 candidate[worse] = b[worse] + step[worse, None] * direction[worse]
-                new_value[worse] = self.objective(candidate[worse], active[worse])
+                new_value[worse] = self.objective(candidate[worse], genes[active[worse]])
+                worse = ~(new_value <= value[active] + 1e-4 * step * slope)
             beta[active] = np.where(worse[:, None], b, candidate)
             value[active] = np.where(worse, value[active], new_value)
-            # Converged: a Newton decrement below float resolution of the objective.
-            done = -slope <= 1e-12 * np.maximum(np.abs(value[active]), 1.0)
-            converged[active[done]] = True
-            active = active[~done & ~worse]
+            active = active[~worse]  # no descent found: not converged
         return beta, converged
 
 
@@ -459,7 +492,7 @@ class DeseqFit:
 
         def shrunk(chunk: np.ndarray) -> dict[str, np.ndarray]:
             beta = apeglm_map(self.counts[chunk], self.size_factors, blocks, self.dispersions[chunk], index=index,
-                              prior_scale=scale, mle=self.beta[chunk] @ basis.T)
+                              prior_scale=scale, mle=self.beta[chunk] @ basis.T, mle_se=se[chunk])
             return {"lfc": beta[:, index]}
 
         values = estimate.copy()

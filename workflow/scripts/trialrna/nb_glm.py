@@ -15,8 +15,10 @@ theirs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy import sparse
 from scipy.special import digamma, gammaln
 
 #: DESeq2's dispersion line search: initial step, tolerance on the log-posterior change, iterations, Armijo c.
@@ -35,7 +37,9 @@ class DesignBlocks:
 
     For weights ``w`` and a diagonal ``ridge``, ``X' W X + ridge`` is then ``[[D, B], [B', C]]`` with ``D``
     diagonal; solves, log-determinants and the quadratic forms ``x_i' A^-1 x_i`` go through the Schur
-    complement ``S = C - B' D^-1 B`` (``dense`` x ``dense``).
+    complement ``S = C - B' D^-1 B`` (``dense`` x ``dense``). The dense part of a trial's design has few
+    distinct rows (``patterns``: arm x group x visit), so the per-sample sums go through (owner, pattern)
+    cells by one sparse product and no genes x samples x columns array is built.
 
     Attributes
     ----------
@@ -47,8 +51,8 @@ class DesignBlocks:
         Per sample, the position in ``sparse`` of its non-zero sparse column, or -1.
     value
         Per sample, the value of that column (0 where ``owner`` is -1).
-    order, starts
-        The owned samples sorted by owner, and where each owner's run starts (for segment sums).
+    patterns, pattern
+        The distinct rows of the dense columns, and each sample's row among them.
     """
 
     matrix: np.ndarray
@@ -56,8 +60,8 @@ class DesignBlocks:
     dense: np.ndarray
     owner: np.ndarray
     value: np.ndarray
-    order: np.ndarray
-    starts: np.ndarray
+    patterns: np.ndarray
+    pattern: np.ndarray
 
     @classmethod
     def from_matrix(cls, matrix: np.ndarray) -> DesignBlocks:
@@ -80,33 +84,48 @@ class DesignBlocks:
             rows = support[:, column]
             owner[rows] = position
             value[rows] = matrix[rows, column]
-        owned = np.flatnonzero(owner >= 0)
-        order = owned[np.argsort(owner[owned], kind="stable")]
-        starts = np.searchsorted(owner[order], np.arange(len(sparse)))
-        return cls(matrix, sparse, dense, owner, value, order, starts)
+        patterns, pattern = np.unique(matrix[:, dense], axis=0, return_inverse=True)
+        return cls(matrix, sparse, dense, owner, value, patterns, pattern.ravel())
 
     @property
     def n_columns(self) -> int:
         return self.matrix.shape[1]
+
+    @cached_property
+    def _aggregation(self) -> sparse.csr_matrix:
+        """Samples x (owners + patterns + owners * patterns) sparse matrix: ``weights @ it`` gives, per gene, the
+        owners' sums of ``w v^2``, the patterns' sums of ``w`` and each (owner, pattern) cell's sum of ``w v``."""
+        n, owners, patterns = len(self.matrix), len(self.sparse), len(self.patterns)
+        owned = np.flatnonzero(self.owner >= 0)
+        rows = np.concatenate([owned, np.arange(n), owned])
+        columns = np.concatenate([self.owner[owned], owners + self.pattern,
+                                  owners + patterns + self.owner[owned] * patterns + self.pattern[owned]])
+        values = np.concatenate([self.value[owned] ** 2, np.ones(n), self.value[owned]])
+        return sparse.csr_matrix((values, (rows, columns)), shape=(n, owners + patterns + owners * patterns))
+
+    @cached_property
+    def _pattern_pairs(self) -> np.ndarray:
+        """Patterns x (dense x dense) products: the dense Gram is (weights summed by pattern) times these."""
+        return (self.patterns[:, :, None] * self.patterns[:, None, :]).reshape(len(self.patterns), -1)
 
     def factor(self, weights: np.ndarray, ridge: np.ndarray | float = 0.0) -> Factor:
         """Factor ``X' diag(w) X + diag(ridge)`` for every gene (rows of ``weights``).
 
         ``ridge`` is a scalar, one value per column, or one row per gene.
         """
-        n_genes = len(weights)
+        n_genes, n_dense, n_patterns, n_owners = len(weights), len(self.dense), len(self.patterns), len(self.sparse)
         ridge = np.broadcast_to(np.asarray(ridge, dtype=float), (n_genes, self.n_columns))
-        dense_x = self.matrix[:, self.dense]
-        gram_dense = np.einsum("gi,ik,il->gkl", weights, dense_x, dense_x, optimize=True)
-        positions = np.arange(len(self.dense))
+        sums = weights @ self._aggregation
+        by_pattern = sums[:, n_owners:n_owners + n_patterns]
+        gram_dense = (by_pattern @ self._pattern_pairs).reshape(n_genes, n_dense, n_dense)
+        positions = np.arange(n_dense)
         gram_dense[:, positions, positions] += ridge[:, self.dense]
-        if len(self.sparse) == 0:
-            return Factor(self, np.empty((n_genes, 0)), np.empty((n_genes, 0, len(self.dense))), gram_dense)
-        owned_weights = weights[:, self.order] * self.value[self.order]
-        diagonal = np.add.reduceat(owned_weights * self.value[self.order], self.starts, axis=1)
-        diagonal += ridge[:, self.sparse]
-        cross = np.add.reduceat(owned_weights[:, :, None] * dense_x[self.order][None, :, :], self.starts, axis=1)
-        schur = gram_dense - np.einsum("gjk,gjl,gj->gkl", cross, cross, 1.0 / diagonal, optimize=True)
+        if n_owners == 0:
+            return Factor(self, np.empty((n_genes, 0)), np.empty((n_genes, 0, n_dense)), gram_dense)
+        diagonal = sums[:, :n_owners] + ridge[:, self.sparse]
+        by_cell = sums[:, n_owners + n_patterns:].reshape(n_genes, n_owners, n_patterns)
+        cross = by_cell @ self.patterns  # genes x sparse x dense
+        schur = gram_dense - np.matmul(cross.transpose(0, 2, 1), cross / diagonal[:, :, None])
         return Factor(self, diagonal, cross, schur)
 
 
@@ -118,10 +137,6 @@ class Factor:
     diagonal: np.ndarray  # genes x sparse
     cross: np.ndarray  # genes x sparse x dense
     schur: np.ndarray  # genes x dense x dense
-
-    @property
-    def schur_inverse(self) -> np.ndarray:
-        return np.linalg.inv(self.schur)
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """``A^-1 r`` for each gene's right-hand side ``r`` (genes x columns)."""
@@ -140,17 +155,29 @@ class Factor:
         return np.log(self.diagonal).sum(axis=1) + np.linalg.slogdet(self.schur)[1]
 
     def leverages(self) -> np.ndarray:
-        """``x_i' A^-1 x_i`` for every gene and sample (genes x samples)."""
+        """``x_i' A^-1 x_i`` for every gene and sample (genes x samples).
+
+        For a sample with sparse value ``v`` in owner ``j`` and dense row ``p`` (a pattern), with
+        ``a = v / D_j``: ``v^2 / D_j + p' S^-1 p - 2 a B_j' S^-1 p + a^2 B_j' S^-1 B_j``; the three forms are
+        computed per gene for patterns and owners, then gathered per sample.
+        """
         blocks = self.blocks
-        dense_x = blocks.matrix[:, blocks.dense]
+        inverse_patterns = np.linalg.solve(self.schur, np.broadcast_to(blocks.patterns.T, (len(self.schur),
+                                                                                           *blocks.patterns.T.shape)))
+        pattern_forms = np.einsum("mk,gkm->gm", blocks.patterns, inverse_patterns)
+        forms = pattern_forms[:, blocks.pattern]
         if len(blocks.sparse) == 0:
-            return np.einsum("ik,gkl,il->gi", dense_x, self.schur_inverse, dense_x, optimize=True)
+            return forms
         owned = blocks.owner >= 0
         owner = np.where(owned, blocks.owner, 0)
-        scale = np.where(owned, blocks.value, 0.0)[None, :] / self.diagonal[:, owner]  # v_i / D_j
-        projected = dense_x[None, :, :] - scale[:, :, None] * self.cross[:, owner, :]
-        forms = np.einsum("gik,gkl,gil->gi", projected, self.schur_inverse, projected, optimize=True)
-        return forms + np.where(owned, blocks.value ** 2, 0.0)[None, :] / self.diagonal[:, owner] * owned
+        scale = np.where(owned, blocks.value, 0.0)[None, :] / self.diagonal[:, owner]  # a = v / D_j
+        mixed = self.cross @ inverse_patterns  # genes x owners x patterns: B_j' S^-1 p
+        owner_forms = np.einsum("gjk,gjk->gj", self.cross,
+                                np.linalg.solve(self.schur, self.cross.transpose(0, 2, 1)).transpose(0, 2, 1))
+        n_patterns = len(blocks.patterns)
+        mixed_per_sample = mixed.reshape(len(mixed), -1)[:, owner * n_patterns + blocks.pattern]
+        return (forms + scale * (blocks.value[None, :] - 2 * mixed_per_sample + scale * owner_forms[:, owner])
+                * owned)
 
 
 def nb_log_likelihood_terms(counts: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -164,14 +191,26 @@ def nb_log_likelihood_terms(counts: np.ndarray, mu: np.ndarray, alpha: np.ndarra
             - inverse * np.log1p(mu * alpha[:, None])).sum(axis=1)
 
 
-def nb_deviance(counts: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """``-2 x`` pydeseq2's ``nb_nll`` of each gene (the deviance its IRLS follows)."""
-    inverse = 1.0 / alpha[:, None]
-    n = counts.shape[1]
-    nll = (n * (1.0 / alpha) * np.log(alpha)
-           + (-(gammaln(counts + inverse) - gammaln(counts + 1) - gammaln(inverse))
-              + (counts + inverse) * np.log(inverse + mu) - counts * np.log(mu)).sum(axis=1))
-    return -2.0 * nll
+@dataclass(frozen=True)
+class Deviance:
+    """``-2 x`` pydeseq2's ``nb_nll`` of each gene (the deviance its IRLS follows), for fixed counts and alpha.
+
+    The terms free of mu are summed once; each call adds the terms in mu.
+    """
+
+    counts: np.ndarray
+    alpha: np.ndarray
+
+    @cached_property
+    def _constant(self) -> np.ndarray:
+        inverse = 1.0 / self.alpha[:, None]
+        return (self.counts.shape[1] * (1.0 / self.alpha) * np.log(self.alpha)
+                - (gammaln(self.counts + inverse) - gammaln(self.counts + 1) - gammaln(inverse)).sum(axis=1))
+
+    def __call__(self, mu: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        counts, inverse = self.counts[rows], 1.0 / self.alpha[rows, None]
+        varying = ((counts + inverse) * np.log(inverse + mu) - counts * np.log(mu)).sum(axis=1)
+        return -2.0 * (self._constant[rows] + varying)
 
 
 @dataclass
@@ -314,6 +353,7 @@ def irls(counts: np.ndarray, size_factors: np.ndarray, blocks: DesignBlocks, dis
     beta = np.linalg.solve(r, q.T @ np.log(counts / size_factors + 0.1).T).T
     mu = np.maximum(size_factors * np.exp(beta @ design.T), min_mu)
     deviance = np.full(n_genes, 1000.0)
+    deviance_of = Deviance(counts, dispersions)
     ratio = np.ones(n_genes)
     active = np.arange(n_genes)
     fallback = np.zeros(n_genes, dtype=bool)
@@ -332,7 +372,7 @@ def irls(counts: np.ndarray, size_factors: np.ndarray, blocks: DesignBlocks, dis
         beta[going] = new_beta[~escaped]
         mu[going] = np.maximum(size_factors * np.exp(beta[going] @ design.T), min_mu)
         old = deviance[going]
-        deviance[going] = nb_deviance(counts[going], mu[going], dispersions[going])
+        deviance[going] = deviance_of(mu[going], going)
         ratio[going] = np.abs(deviance[going] - old) / (np.abs(deviance[going]) + 0.1)
     converged = ~fallback
     weights = mu / (1.0 + mu * dispersions[:, None])
