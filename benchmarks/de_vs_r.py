@@ -1,18 +1,24 @@
-"""Time the workflow's DE step against R DESeq2 on the same designs, and print the ratio and peak memory.
+"""Time the workflow's DE engine against R DESeq2 on the same designs, and how it scales with samples.
 
     .venv/bin/python benchmarks/de_vs_r.py [--patients 60] [--genes 20000] [--threads 2] [--workdir DIR]
+                                           [--scale 10 30 60 167] [--skip-r]
 
 The cohort comes from the demo generator (60 patients x 3 visits x 20,000 genes by default). Every design the
 workflow fits (three cross-sectional, one nested longitudinal with its LRT) is exported as a case folder; each
-case is fitted in a fresh process by trialrna (pydeseq2 with the rule's threads) and by R DESeq2 1.38
-(tests/fixtures/deseq2_reference.R, Wald and LRT fits, serial as DESeq() runs by default). Wall time and peak
-resident memory come from GNU time (/usr/bin/time), for the largest single process of each run (pydeseq2's
-joblib workers are separate processes). Needs Debian's r-bioc-deseq2 and time packages.
+case is fitted in a fresh process by trialrna (``trialrna.reference.fit_case``: the rule's fit, every Wald
+contrast with apeGLM shrinkage, and the LRT, with ``--threads`` threads) and by R DESeq2 1.38
+(tests/fixtures/deseq2_reference.R: ``DESeq()`` for the Wald contrasts and again with ``test="LRT"``, serial as
+``DESeq()`` runs by default, without shrinkage). Wall time and peak resident memory come from GNU time
+(/usr/bin/time) of the whole process, start-up and imports included on both sides.
+
+``--scale`` fits the longitudinal design of cohorts of that many patients (3 visits, a few missed) with
+trialrna only, to show how time and memory grow with samples. Needs Debian's r-bioc-deseq2 and time packages.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -38,6 +44,28 @@ def timed(command: list[str]) -> tuple[float, float]:
     return float(seconds), float(kilobytes) / 1024
 
 
+def export_cohort(directory: Path, *, patients: int, genes: int, seed: int):
+    """The workflow's designs of a demo-generator cohort as case folders; returns [(fit, case folder, genes)]."""
+    samples, clinical = simulate_clinical(n_patients=patients, seed=seed, timepoints=TIMEPOINTS)
+    annotation = read_gene_annotation(ROOT / "resources/annotation/genes.tsv.gz")
+    counts, _ = simulate_counts(samples, clinical, genes=demo_genes(annotation, n_genes=genes, seed=seed), seed=seed,
+                                timepoints=TIMEPOINTS)
+    metadata = sample_metadata(samples, clinical, rule="orr", timepoints=TIMEPOINTS)
+    cases = []
+    for fit in plan_contrasts(metadata, covariates=["arm"]).fits:
+        expressed = filter_expressed(counts[fit.design.index], min_count=10, min_samples=3, context=fit.name)
+        case = export_case(directory / fit.name, counts=expressed, design=fit.design, contrasts=fit.contrasts,
+                           reduced=fit.reduced)
+        cases.append((fit, case, len(expressed)))
+    return cases
+
+
+def fit_in_python(case: Path, *, threads: int) -> tuple[float, float]:
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'workflow/scripts')!r}); "
+            f"from trialrna.reference import fit_case; fit_case({str(case)!r}, n_cpus={threads})")
+    return timed([sys.executable, "-c", code])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patients", type=int, default=60)
@@ -45,31 +73,35 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--scale", type=int, nargs="*", default=[], metavar="PATIENTS",
+                        help="also fit the longitudinal design of cohorts of these sizes (trialrna only)")
+    parser.add_argument("--skip-r", action="store_true", help="time trialrna only")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="de_vs_r_"))
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; work dir {workdir}")
 
-    samples, clinical = simulate_clinical(n_patients=args.patients, seed=args.seed, timepoints=TIMEPOINTS)
-    genes = demo_genes(read_gene_annotation(ROOT / "resources/annotation/genes.tsv.gz"), n_genes=args.genes,
-                       seed=args.seed)
-    counts, _ = simulate_counts(samples, clinical, genes=genes, seed=args.seed, timepoints=TIMEPOINTS)
-    metadata = sample_metadata(samples, clinical, rule="orr", timepoints=TIMEPOINTS)
-    plan = plan_contrasts(metadata, covariates=["arm"])
-    print(f"cohort: {len(clinical)} patients, {len(samples)} samples, {len(genes)} genes; work dir {workdir}")
-    print(f"{'design':<34}{'genes':>7}{'cols':>6}{'python s':>10}{'R s':>9}{'ratio':>7}{'py MB':>8}{'R MB':>8}")
-    totals = [0.0, 0.0]
-    for fit in plan.fits:
-        expressed = filter_expressed(counts[fit.design.index], min_count=10, min_samples=3, context=fit.name)
-        case = export_case(workdir / fit.name, counts=expressed, design=fit.design, contrasts=fit.contrasts,
-                           reduced=fit.reduced)
-        fit_in_python = (f"import sys; sys.path.insert(0, {str(ROOT / 'workflow/scripts')!r}); "
-                         f"from trialrna.reference import fit_case; fit_case({str(case)!r}, n_cpus={args.threads})")
-        python_s, python_mb = timed([sys.executable, "-c", fit_in_python])
-        r_s, r_mb = timed(["Rscript", str(R_SCRIPT), str(case)])
-        totals[0] += python_s
-        totals[1] += r_s
-        print(f"{fit.name:<34}{len(expressed):>7}{fit.design.shape[1]:>6}{python_s:>10.1f}{r_s:>9.1f}"
-              f"{python_s / r_s:>7.2f}{python_mb:>8.0f}{r_mb:>8.0f}")
-    print(f"{'total':<47}{totals[0]:>10.1f}{totals[1]:>9.1f}{totals[0] / totals[1]:>7.2f}")
+    cases = export_cohort(workdir / "main", patients=args.patients, genes=args.genes, seed=args.seed)
+    print(f"\ncohort: {args.patients} patients x 3 visits, {args.genes} genes; trialrna with {args.threads} threads, "
+          "R serial")
+    print(f"{'design':<34}{'genes':>7}{'cols':>6}{'trialrna s':>12}{'R s':>9}{'ratio':>7}{'trialrna MB':>13}"
+          f"{'R MB':>8}")
+    for fit, case, n_genes in cases:
+        python_s, python_mb = fit_in_python(case, threads=args.threads)
+        r_s, r_mb = (float("nan"), float("nan")) if args.skip_r else timed(["Rscript", str(R_SCRIPT), str(case)])
+        print(f"{fit.name:<34}{n_genes:>7}{fit.design.shape[1]:>6}{python_s:>12.1f}{r_s:>9.1f}"
+              f"{python_s / r_s:>7.3f}{python_mb:>13.0f}{r_mb:>8.0f}", flush=True)
+
+    if args.scale:
+        print(f"\nscale: longitudinal (nested) fit with every Wald contrast, shrinkage and the LRT, "
+              f"{args.genes} genes, {args.threads} threads")
+        print(f"{'patients':>9}{'samples':>9}{'genes':>7}{'cols':>6}{'seconds':>9}{'peak MB':>9}")
+        for patients in args.scale:
+            fit, case, n_genes = next(c for c in export_cohort(workdir / f"scale_{patients}", patients=patients,
+                                                                genes=args.genes, seed=args.seed)
+                                      if c[0].name == "longitudinal")
+            seconds, megabytes = fit_in_python(case, threads=args.threads)
+            print(f"{patients:>9}{len(fit.design):>9}{n_genes:>7}{fit.design.shape[1]:>6}{seconds:>9.1f}"
+                  f"{megabytes:>9.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def test_result_table_columns_and_round_trip(tmp_path, longitudinal_tables):
     assert list(table.columns) == ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue",
                                    "padj", "log2FoldChange_shrunk"]
     assert table["log2FoldChange_shrunk"].notna().mean() > 0.9  # single coefficient: shrunken
-    assert longitudinal_tables["interaction_on_treatment"]["log2FoldChange_shrunk"].isna().all()
+    assert longitudinal_tables["interaction_on_treatment"]["log2FoldChange_shrunk"].notna().mean() > 0.9
     write_result_table(table, tmp_path / "t.tsv")
     again = read_result_table(tmp_path / "t.tsv")
     assert set(again["gene_id"]) == set(table["gene_id"]) and again["pvalue"].is_monotonic_increasing

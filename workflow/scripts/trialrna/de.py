@@ -1,150 +1,27 @@
-"""Differential expression with pydeseq2, made to follow R DESeq2 where pydeseq2 departs from it.
+"""Differential expression: filter, fit DESeq2's model of a design, and test its contrasts and its LRT.
 
-- :class:`TrialDeseqDataSet` estimates the dispersion prior variance by DESeq2's Monte Carlo match when the
-  residual degrees of freedom are 3 or fewer (pydeseq2 falls back to the 0.25 floor there).
-- :class:`TrialInference` estimates gene-wise and MAP dispersions by DESeq2's line search
-  (:mod:`trialrna.dispersion`). pydeseq2 0.5.4 uses L-BFGS-B, which stops elsewhere on high-count genes, and
-  when it fails on a MAP fit its fallback grid drops the prior, returning the unshrunken estimate.
-- :class:`TrialDeseqDataSet` also fits the dispersion trend as DESeq2's ``parametricDispersionFit``.
-- :func:`likelihood_ratio_test` adds DESeq2's ``test="LRT"``, built on pydeseq2's size factors, dispersions,
-  IRLS, Cook's filtering and independent filtering.
+The fit is :mod:`trialrna.deseq2` (DESeq2's algorithm on all genes at once); :mod:`trialrna.pydeseq2_route`
+keeps pydeseq2 with trialrna's R-matching changes as the reference the tests compare it with.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydeseq2.dds import DeseqDataSet
-from pydeseq2.default_inference import DefaultInference
-from pydeseq2.ds import DeseqStats
-from scipy.stats import chi2, nbinom
-from skmisc.loess import loess
 
+from trialrna import deseq2
 from trialrna.contrasts import Contrast, DesignFit
-from trialrna.dispersion import deseq2_genewise_dispersions, deseq2_map_dispersions, parametric_dispersion_trend
+from trialrna.dispersion import dispersion_prior_variance_by_simulation  # noqa: F401  (part of this API)
 from trialrna.errors import InputError
 
 log = logging.getLogger(__name__)
 
 RESULT_COLUMNS = ["gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
                   "log2FoldChange_shrunk"]
-
-
-def dispersion_prior_variance_by_simulation(residuals: np.ndarray, *, df: int, seed: int = 2,
-                                            n_draws: int = 10_000) -> float:
-    """DESeq2's estimate of the log-dispersion prior variance for residual df <= 3.
-
-    Follows ``DESeq2:::estimateDispersionsPriorVar``: for each candidate variance on a grid of 200 values in
-    [0, 8], simulate log residuals ``log(chi2_df / df) + N(0, variance)``, measure the KL divergence of their
-    histogram from the observed residuals' histogram, smooth the divergences with loess (span 0.2, as R's
-    ``loess``) and take the minimiser on a fine grid. The caller applies DESeq2's floor of 0.25.
-
-    Parameters
-    ----------
-    residuals
-        log(gene-wise dispersion) - log(trend), for genes above the minimum dispersion.
-    df
-        Residual degrees of freedom (samples minus design columns).
-    seed
-        Seed of the simulation (DESeq2 uses ``set.seed(2)``; R's and numpy's streams differ, the estimate does
-        not depend on them beyond Monte Carlo error).
-    """
-    rng = np.random.default_rng(seed)
-    breaks = np.arange(-20, 21) / 2
-    observed = residuals[(residuals > breaks[0]) & (residuals < breaks[-1])]
-    observed_density, _ = np.histogram(observed, bins=breaks, density=True)
-    grid = np.linspace(0, 8, 200)
-    divergence = np.empty_like(grid)
-    for index, variance in enumerate(grid):
-        simulated = np.log(rng.chisquare(df, n_draws)) + rng.normal(0, np.sqrt(variance), n_draws) - np.log(df)
-        simulated = simulated[(simulated > breaks[0]) & (simulated < breaks[-1])]
-        simulated_density, _ = np.histogram(simulated, bins=breaks, density=True)
-        both = np.concatenate([observed_density, simulated_density])
-        small = both[both > 0].min()
-        divergence[index] = np.sum(observed_density * (np.log(observed_density + small) -
-                                                       np.log(simulated_density + small)))
-    smoother = loess(grid, divergence, span=0.2, degree=2)
-    smoother.fit()
-    fine_grid = np.linspace(0, 8, 1000)
-    return float(fine_grid[np.argmin(smoother.predict(fine_grid).values)])
-
-
-class TrialInference(DefaultInference):
-    """pydeseq2's inference with DESeq2's dispersion line search for the gene-wise and MAP estimates.
-
-    pydeseq2 calls ``alpha_mle`` first without the prior (gene-wise) and then with it (MAP) on the same genes,
-    also inside its Cook's refit; the gene-wise estimates are kept between the two calls because DESeq2 starts
-    the MAP search from them.
-    """
-
-    _genewise: np.ndarray | None = None
-
-    def alpha_mle(self, counts: np.ndarray, design_matrix: np.ndarray, mu: np.ndarray, alpha_hat: np.ndarray,
-                  min_disp: float, max_disp: float, prior_disp_var: float | None = None, cr_reg: bool = True,
-                  prior_reg: bool = False, optimizer: str = "L-BFGS-B") -> tuple[np.ndarray, np.ndarray]:
-        """Gene-wise estimates (``prior_reg=False``) or MAP estimates around the trend ``alpha_hat``."""
-        if not prior_reg:
-            dispersions, converged = deseq2_genewise_dispersions(counts, mu, design_matrix, alpha_hat,
-                                                                 min_disp=min_disp, max_disp=max_disp,
-                                                                 n_jobs=self.n_cpus)
-            self._genewise = np.clip(dispersions, min_disp, max_disp)
-            return dispersions, converged
-        genewise = self._genewise if self._genewise is not None and len(self._genewise) == len(alpha_hat) \
-            else alpha_hat
-        return deseq2_map_dispersions(counts, mu, design_matrix, genewise=genewise, trend=alpha_hat,
-                                      prior_variance=float(prior_disp_var), min_disp=min_disp, max_disp=max_disp,
-                                      n_jobs=self.n_cpus)
-
-
-class TrialDeseqDataSet(DeseqDataSet):
-    """A :class:`pydeseq2.dds.DeseqDataSet` with DESeq2's prior variance for few residual degrees of freedom."""
-
-    #: Seed of the Monte Carlo prior-variance estimate.
-    prior_seed: int = 2
-
-    def _fit_parametric_dispersion_trend(self, vst: bool = False) -> None:
-        """DESeq2's trend: genes with dispersion > 100 * min_disp, iterated Gamma GLM (see dispersion module)."""
-        name = "vst_genewise_dispersions" if vst else "genewise_dispersions"
-        if name not in self.var:
-            self.fit_genewise_dispersions(vst)
-        var = self.var.loc[self.non_zero_genes]
-        used = var[name] > 100 * self.min_disp
-        coefficients = parametric_dispersion_trend(var.loc[used, "_normed_means"].to_numpy(),
-                                                   var.loc[used, name].to_numpy())
-        if coefficients is None:
-            log.warning("the parametric dispersion trend did not fit (a coefficient <= 0); pydeseq2's fallback "
-                        "is used (DESeq2 would switch to a local fit)")
-            super()._fit_parametric_dispersion_trend(vst)
-            return
-        coefficients = pd.Series(coefficients, index=["a0", "a1"])
-        if vst:
-            self.uns["vst_trend_coeffs"] = coefficients
-            return
-        self.uns["trend_coeffs"] = coefficients
-        self.uns["disp_function_type"] = "parametric"
-        self.var["fitted_dispersions"] = np.full(self.n_vars, np.nan)
-        self.var.loc[self.var["non_zero"], "fitted_dispersions"] = self.disp_function(
-            self.var.loc[self.var["non_zero"], "_normed_means"])
-
-    def fit_dispersion_prior(self) -> None:
-        """Fit the dispersion prior; with residual df <= 3 use DESeq2's simulation instead of MAD - trigamma."""
-        df = self.n_obs - self.obsm["design_matrix"].shape[1]
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="As the residual degrees of freedom is less than 3")
-            super().fit_dispersion_prior()
-        if 0 < df <= 3:
-            var = self[:, self.non_zero_genes].var
-            above = var["genewise_dispersions"] >= 100 * self.min_disp
-            residuals = np.log(var.loc[above, "genewise_dispersions"]) - np.log(var.loc[above, "fitted_dispersions"])
-            estimate = dispersion_prior_variance_by_simulation(residuals.to_numpy(), df=df, seed=self.prior_seed)
-            self.uns["prior_disp_var"] = np.asarray(max(estimate, 0.25))
-            log.info("residual df %d <= 3: dispersion prior variance %.3f by simulation (DESeq2's method)", df,
-                     self.uns["prior_disp_var"])
 
 
 def filter_expressed(counts: pd.DataFrame, *, min_count: int, min_samples: int, context: str) -> pd.DataFrame:
@@ -164,7 +41,7 @@ def filter_expressed(counts: pd.DataFrame, *, min_count: int, min_samples: int, 
     return kept
 
 
-def fit_design(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int) -> TrialDeseqDataSet:
+def fit_design(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int) -> deseq2.DeseqFit:
     """Fit DESeq2's model (size factors, dispersions, LFCs, Cook's refit) for one design.
 
     Parameters
@@ -174,88 +51,59 @@ def fit_design(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int) -> Tr
     design
         Samples x columns design matrix (full rank).
     n_cpus
-        Processes pydeseq2 may use (the rule's threads).
+        Threads (the rule's threads).
     """
-    dds = TrialDeseqDataSet(counts=counts[design.index].T, metadata=pd.DataFrame(index=design.index),
-                            design=design, inference=TrialInference(n_cpus=n_cpus), quiet=True)
-    dds.deseq2()
-    return dds
+    return deseq2.fit(counts, design, n_cpus=n_cpus)
 
 
-def _table(stats: DeseqStats, genes: pd.DataFrame) -> pd.DataFrame:
-    table = stats.results_df.copy()
-    table.index.name = "gene_id"
-    table = table.reset_index()
-    table.insert(1, "symbol", table["gene_id"].map(genes.set_index("gene_id")["symbol"]).fillna(table["gene_id"]))
-    return table
+def _table(fit: deseq2.DeseqFit, genes: pd.DataFrame, test: dict[str, np.ndarray], *, alpha: float,
+           shrunk: np.ndarray | None = None) -> pd.DataFrame:
+    pvalue, padj = fit.results(test["stat"], test["pvalue"], alpha=alpha)
+    ids = pd.Series(fit.genes, index=fit.genes)
+    return pd.DataFrame({
+        "gene_id": fit.genes, "symbol": ids.map(genes.set_index("gene_id")["symbol"]).fillna(ids).to_numpy(),
+        "baseMean": fit.base_mean,
+        "log2FoldChange": test["estimate"] / np.log(2), "lfcSE": test["se"] / np.log(2), "stat": test["stat"],
+        "pvalue": pvalue, "padj": padj,
+        "log2FoldChange_shrunk": np.nan if shrunk is None else shrunk / np.log(2),
+    })[RESULT_COLUMNS]
 
 
-def wald_test_contrasts(dds: DeseqDataSet, contrasts: Sequence[Contrast], *, genes: pd.DataFrame, alpha: float,
-                   n_cpus: int, shrink: bool = True) -> dict[str, pd.DataFrame]:
+def wald_test_contrasts(fit: deseq2.DeseqFit, contrasts: Sequence[Contrast], *, genes: pd.DataFrame, alpha: float,
+                        shrink: bool = True, n_cpus: int | None = None) -> dict[str, pd.DataFrame]:
     """Wald tests of every contrast from one fit, with DESeq2's Cook's and independent filtering.
 
-    Where a contrast is a single design coefficient, ``log2FoldChange_shrunk`` holds pydeseq2's apeGLM-style
-    shrunken estimate; otherwise it is missing (pydeseq2 shrinks coefficients only).
+    ``log2FoldChange_shrunk`` is apeGLM's shrunken estimate of the contrast; a contrast that is not one design
+    coefficient (the interaction) is shrunk in the reparametrised design where it is one, as DESeq2 users do.
     """
-    columns = list(dds.obsm["design_matrix"].columns)
+    columns = list(fit.design.columns)
+    vectors = [contrast.vector(columns) for contrast in contrasts]
     tables = {}
-    for contrast in contrasts:
-        stats = DeseqStats(dds, contrast=contrast.vector(columns), alpha=alpha, quiet=True, n_cpus=n_cpus)
-        stats.summary()
-        table = _table(stats, genes)
-        table["log2FoldChange_shrunk"] = np.nan
-        if shrink and contrast.coefficient:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*had NaN/infinite values during LFC shrinkage")
-                stats.lfc_shrink(coeff=contrast.coefficient)
-            table["log2FoldChange_shrunk"] = (stats.LFC[contrast.coefficient] / np.log(2)).to_numpy()
-        tables[contrast.name] = table[RESULT_COLUMNS]
+    for contrast, vector, test in zip(contrasts, vectors, fit.wald(vectors)):
+        shrunk = fit.shrink(vector, estimate=test["estimate"], se=test["se"]) if shrink else None
+        tables[contrast.name] = _table(fit, genes, test, alpha=alpha, shrunk=shrunk)
     return tables
 
 
-def _counts_after_cooks_replacement(dds: DeseqDataSet) -> np.ndarray:
-    counts = np.asarray(dds.X, dtype=float).copy()
-    if "refitted" in dds.var and dds.var["refitted"].any():
-        refitted = dds.var_names[dds.var["refitted"].to_numpy()]
-        replaced = dds.counts_to_refit[:, refitted]
-        counts[:, dds.var_names.get_indexer(refitted)] = np.asarray(replaced.X, dtype=float)
-    return counts
-
-
-def likelihood_ratio_test(dds: DeseqDataSet, reduced: pd.DataFrame, *, genes: pd.DataFrame, alpha: float,
-                          n_cpus: int, report: Contrast | None = None) -> pd.DataFrame:
+def likelihood_ratio_test(fit: deseq2.DeseqFit, reduced: pd.DataFrame, *, genes: pd.DataFrame, alpha: float,
+                          report: Contrast | None = None, n_cpus: int | None = None) -> pd.DataFrame:
     """DESeq2's likelihood-ratio test of the fitted (full) design against ``reduced``.
 
-    Both models are refitted by pydeseq2's IRLS with the final dispersions (on Cook's-replaced counts where
-    pydeseq2 refitted), the statistic is twice the difference of negative-binomial log-likelihoods, compared to
-    chi-square with the difference in columns as degrees of freedom. Cook's and independent filtering then
-    follow DESeq2's ``results()``. ``log2FoldChange``/``lfcSE`` are those of ``report`` (Wald), if given.
+    Both models are fitted with the final dispersions (on Cook's-replaced counts where the fit refitted); the
+    statistic is twice the difference of negative-binomial log-likelihoods against chi-square with the
+    difference in columns as degrees of freedom, then Cook's and independent filtering as in ``results()``.
+    ``log2FoldChange``/``lfcSE`` are those of ``report`` (Wald), if given, else of the last coefficient.
+    ``n_cpus`` overrides the fit's threads.
     """
-    full = dds.obsm["design_matrix"]
-    degrees = full.shape[1] - reduced.shape[1]
-    if degrees <= 0:
+    fit.n_cpus = n_cpus or fit.n_cpus
+    full = fit.design
+    if full.shape[1] - reduced.shape[1] <= 0:
         raise ValueError("the reduced design must have fewer columns than the full design")
-    counts = _counts_after_cooks_replacement(dds)[:, dds.non_zero_idx]
-    dispersion = dds.var["dispersions"].to_numpy()[dds.non_zero_idx]
-    size_factors = dds.obs["size_factors"].to_numpy()
-    log_likelihood = []
-    for design in (full, reduced.loc[full.index]):
-        _, mu, _, _ = dds.inference.irls(counts=counts, size_factors=size_factors, design_matrix=design.to_numpy(),
-                                         disp=dispersion, min_mu=dds.min_mu, beta_tol=dds.beta_tol)
-        size = 1.0 / dispersion
-        log_likelihood.append(nbinom.logpmf(counts, size[None, :], size[None, :] / (size[None, :] + mu)).sum(0))
-    statistic = 2 * (log_likelihood[0] - log_likelihood[1])
-    weights = report.vector(list(full.columns)) if report else np.eye(full.shape[1])[-1]
-    stats = DeseqStats(dds, contrast=weights, alpha=alpha, quiet=True, n_cpus=n_cpus)
-    stats.run_wald_test()
-    stats.statistics = pd.Series(np.nan, index=dds.var_names)
-    stats.p_values = pd.Series(np.nan, index=dds.var_names)
-    stats.statistics.iloc[dds.non_zero_idx] = statistic
-    stats.p_values.iloc[dds.non_zero_idx] = chi2.sf(statistic, degrees)
-    stats.summary()
-    table = _table(stats, genes)
-    table["log2FoldChange_shrunk"] = np.nan
-    return table[RESULT_COLUMNS]
+    vector = report.vector(list(full.columns)) if report else np.eye(full.shape[1])[-1]
+    statistic, degrees = fit.likelihood_ratio(reduced)
+    test = fit.wald([vector])[0]
+    test["stat"], test["pvalue"] = statistic, deseq2.chi2.sf(statistic, degrees)
+    return _table(fit, genes, test, alpha=alpha)
 
 
 def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha: float, n_cpus: int,
@@ -263,12 +111,14 @@ def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha:
     """Filter, fit one design and test all of its contrasts (and its LRT, if it has one)."""
     expressed = filter_expressed(counts[fit.design.index], min_count=min_count, min_samples=min_samples,
                                  context=f"design {fit.name}")
-    dds = fit_design(expressed, fit.design, n_cpus=n_cpus)
-    tables = wald_test_contrasts(dds, fit.contrasts, genes=genes, alpha=alpha, n_cpus=n_cpus)
+    model = fit_design(expressed, fit.design, n_cpus=n_cpus)
+    tables = wald_test_contrasts(model, fit.contrasts, genes=genes, alpha=alpha)
     if fit.reduced is not None:
         last_interaction = next((c for c in reversed(fit.contrasts) if c.name.startswith("interaction_")), None)
-        tables[fit.lrt_name] = likelihood_ratio_test(dds, fit.reduced, genes=genes, alpha=alpha, n_cpus=n_cpus,
-                                                     report=last_interaction)
+        lrt = likelihood_ratio_test(model, fit.reduced, genes=genes, alpha=alpha, report=last_interaction)
+        if last_interaction is not None:  # the LRT reports that contrast's fold change, shrunken as well
+            lrt["log2FoldChange_shrunk"] = tables[last_interaction.name]["log2FoldChange_shrunk"].to_numpy()
+        tables[fit.lrt_name] = lrt
     return tables
 
 

@@ -6,8 +6,10 @@ does not raise the objective by a millionth of its size (``noIncrease``), and re
 whose search did not converge. On high-count genes the two disagree, which moves the dispersion trend, the prior
 and every p-value. The MAP step (``estimateDispersionsMAP``) uses the same search with the log-normal prior,
 started from the gene-wise estimate where it exceeds a tenth of the trend. The trend itself follows
-``parametricDispersionFit``. This module follows DESeq2's procedure
-(written from its published algorithm and constants).
+``parametricDispersionFit`` and the prior variance for few residual degrees of freedom
+``estimateDispersionsPriorVar``. The trend and the prior serve both the vectorised engine
+(:mod:`trialrna.deseq2`) and the pydeseq2 route (:mod:`trialrna.pydeseq2_route`); the per-gene line search here is
+the pydeseq2 route's. This module follows DESeq2's procedure (written from its published algorithm and constants).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import statsmodels.api as sm
 from joblib import Parallel, delayed
 from pydeseq2.utils import grid_fit_alpha  # via utils: importing grid_search first is circular
 from scipy.special import digamma, gammaln
+from skmisc.loess import loess
 
 #: DESeq2 defaults: initial step, tolerance on the log-posterior change, iterations, Armijo constant.
 KAPPA_0, TOLERANCE, MAX_ITERATIONS, ARMIJO_EPSILON = 1.0, 1e-6, 100, 1e-4
@@ -217,3 +220,42 @@ def parametric_dispersion_trend(means: np.ndarray, dispersions: np.ndarray) -> n
         if np.sum(np.log(coefficients / previous) ** 2) < 1e-6:
             break
     return coefficients
+
+
+def dispersion_prior_variance_by_simulation(residuals: np.ndarray, *, df: int, seed: int = 2,
+                                            n_draws: int = 10_000) -> float:
+    """DESeq2's estimate of the log-dispersion prior variance for residual df <= 3.
+
+    Follows ``DESeq2:::estimateDispersionsPriorVar``: for each candidate variance on a grid of 200 values in
+    [0, 8], simulate log residuals ``log(chi2_df / df) + N(0, variance)``, measure the KL divergence of their
+    histogram from the observed residuals' histogram, smooth the divergences with loess (span 0.2, as R's
+    ``loess``) and take the minimiser on a fine grid. The caller applies DESeq2's floor of 0.25.
+
+    Parameters
+    ----------
+    residuals
+        log(gene-wise dispersion) - log(trend), for genes above the minimum dispersion.
+    df
+        Residual degrees of freedom (samples minus design columns).
+    seed
+        Seed of the simulation (DESeq2 uses ``set.seed(2)``; R's and numpy's streams differ, the estimate does
+        not depend on them beyond Monte Carlo error).
+    """
+    rng = np.random.default_rng(seed)
+    breaks = np.arange(-20, 21) / 2
+    observed = residuals[(residuals > breaks[0]) & (residuals < breaks[-1])]
+    observed_density, _ = np.histogram(observed, bins=breaks, density=True)
+    grid = np.linspace(0, 8, 200)
+    divergence = np.empty_like(grid)
+    for index, variance in enumerate(grid):
+        simulated = np.log(rng.chisquare(df, n_draws)) + rng.normal(0, np.sqrt(variance), n_draws) - np.log(df)
+        simulated = simulated[(simulated > breaks[0]) & (simulated < breaks[-1])]
+        simulated_density, _ = np.histogram(simulated, bins=breaks, density=True)
+        both = np.concatenate([observed_density, simulated_density])
+        small = both[both > 0].min()
+        divergence[index] = np.sum(observed_density * (np.log(observed_density + small) -
+                                                       np.log(simulated_density + small)))
+    smoother = loess(grid, divergence, span=0.2, degree=2)
+    smoother.fit()
+    fine_grid = np.linspace(0, 8, 1000)
+    return float(fine_grid[np.argmin(smoother.predict(fine_grid).values)])

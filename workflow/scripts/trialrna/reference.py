@@ -56,8 +56,7 @@ def fit_case(directory: str | Path, *, n_cpus: int) -> tuple[dict[str, pd.DataFr
     counts, design, contrasts, reduced = load_case(directory)
     genes = pd.DataFrame({"gene_id": counts.index, "symbol": counts.index})
     dds = fit_design(counts, design, n_cpus=n_cpus)
-    tables = wald_test_contrasts(dds, contrasts, genes=genes, alpha=0.05, n_cpus=n_cpus)
+    tables = wald_test_contrasts(dds, contrasts, genes=genes, alpha=0.05)
     if reduced is not None:
-        tables["lrt"] = likelihood_ratio_test(dds, reduced, genes=genes, alpha=0.05, n_cpus=n_cpus,
-                                              report=contrasts[-1])
+        tables["lrt"] = likelihood_ratio_test(dds, reduced, genes=genes, alpha=0.05, report=contrasts[-1])
     return tables, dds
