@@ -12,7 +12,10 @@ contrast with apeGLM shrinkage, and the LRT, with ``--threads`` threads) and by 
 (/usr/bin/time) of the whole process, start-up and imports included on both sides.
 
 ``--scale`` fits the longitudinal design of cohorts of that many patients (3 visits, a few missed) with
-trialrna only, to show how time and memory grow with samples. Needs Debian's r-bioc-deseq2 and time packages.
+trialrna only, to show how time and memory grow with samples. ``--gene-copies K`` stacks K binomially thinned
+copies of the simulated genes (the annotation has about 20,000 unambiguous real genes), e.g. ``--patients 190
+--genes 20000 --gene-copies 3 --skip-r`` for 60,000 genes x 500 samples. Needs Debian's r-bioc-deseq2 and time
+packages.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
@@ -44,12 +50,15 @@ def timed(command: list[str]) -> tuple[float, float]:
     return float(seconds), float(kilobytes) / 1024
 
 
-def export_cohort(directory: Path, *, patients: int, genes: int, seed: int):
+def export_cohort(directory: Path, *, patients: int, genes: int, seed: int, gene_copies: int = 1):
     """The workflow's designs of a demo-generator cohort as case folders; returns [(fit, case folder, genes)]."""
     samples, clinical = simulate_clinical(n_patients=patients, seed=seed, timepoints=TIMEPOINTS)
     annotation = read_gene_annotation(ROOT / "resources/annotation/genes.tsv.gz")
     counts, _ = simulate_counts(samples, clinical, genes=demo_genes(annotation, n_genes=genes, seed=seed), seed=seed,
                                 timepoints=TIMEPOINTS)
+    rng = np.random.default_rng(seed)
+    counts = pd.concat([counts, *(pd.DataFrame(rng.binomial(counts, 0.9), index=counts.index + f"_copy{copy}",
+                                               columns=counts.columns) for copy in range(1, gene_copies))])
     metadata = sample_metadata(samples, clinical, rule="orr", timepoints=TIMEPOINTS)
     cases = []
     for fit in plan_contrasts(metadata, covariates=["arm"]).fits:
@@ -76,13 +85,15 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs="*", default=[], metavar="PATIENTS",
                         help="also fit the longitudinal design of cohorts of these sizes (trialrna only)")
     parser.add_argument("--skip-r", action="store_true", help="time trialrna only")
+    parser.add_argument("--gene-copies", type=int, default=1, help="stack copies of the genes (memory checks)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="de_vs_r_"))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; work dir {workdir}")
 
-    cases = export_cohort(workdir / "main", patients=args.patients, genes=args.genes, seed=args.seed)
-    print(f"\ncohort: {args.patients} patients x 3 visits, {args.genes} genes; trialrna with {args.threads} threads, "
-          "R serial")
+    cases = export_cohort(workdir / "main", patients=args.patients, genes=args.genes, seed=args.seed,
+                          gene_copies=args.gene_copies)
+    print(f"\ncohort: {args.patients} patients x 3 visits, {args.genes * args.gene_copies} genes; trialrna with "
+          f"{args.threads} threads, R serial")
     print(f"{'design':<34}{'genes':>7}{'cols':>6}{'trialrna s':>12}{'R s':>9}{'ratio':>7}{'trialrna MB':>13}"
           f"{'R MB':>8}")
     for fit, case, n_genes in cases:

@@ -187,3 +187,18 @@ def test_too_few_samples_for_the_design():
     design = pd.DataFrame(np.eye(3), index=counts.columns, columns=["x", "y", "z"])
     with pytest.raises(ValueError, match="3 columns for 3 samples: no residual degrees of freedom"):
         deseq2.fit(counts, design)
+
+
+def test_real_dataset_agrees_with_r():
+    """airway (four cell lines before and after dexamethasone; tests/data/airway), fitted as a paired design."""
+    from test_de_vs_r import agreement, r_table
+
+    from trialrna.reference import fit_case
+
+    tables, fit = fit_case(FIXTURES / "airway", n_cpus=2)
+    table = tables["time_on_treatment_dexamethasone"]
+    pearson, jaccard = agreement(table, r_table("airway", "time_on_treatment_dexamethasone"))
+    assert pearson >= 0.9999 and jaccard >= 0.99, (pearson, jaccard)
+    r_sizes = pd.read_csv(FIXTURES / "airway/r_size_factors.tsv", sep="\t").set_index("sample")
+    np.testing.assert_allclose(fit.size_factors, r_sizes.loc[fit.obs_names, "size_factor"], rtol=1e-6)
+    assert (table["padj"] < 0.05).sum() > 2000  # dexamethasone changes thousands of genes in these cells

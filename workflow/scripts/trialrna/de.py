@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from trialrna import deseq2
 from trialrna.contrasts import Contrast, DesignFit
@@ -102,7 +103,7 @@ def likelihood_ratio_test(fit: deseq2.DeseqFit, reduced: pd.DataFrame, *, genes:
     vector = report.vector(list(full.columns)) if report else np.eye(full.shape[1])[-1]
     statistic, degrees = fit.likelihood_ratio(reduced)
     test = fit.wald([vector])[0]
-    test["stat"], test["pvalue"] = statistic, deseq2.chi2.sf(statistic, degrees)
+    test["stat"], test["pvalue"] = statistic, chi2.sf(statistic, degrees)
     return _table(fit, genes, test, alpha=alpha)
 
 

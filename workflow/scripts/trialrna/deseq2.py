@@ -32,7 +32,7 @@ import pandas as pd
 from pydeseq2.utils import lowess, n_or_more_replicates, nbinomGLM, robust_method_of_moments_disp, trimmed_mean
 from scipy.optimize import root_scalar
 from scipy.special import gammaln, polygamma, xlogy
-from scipy.stats import chi2, f, false_discovery_control, norm
+from scipy.stats import f, false_discovery_control, norm
 from threadpoolctl import threadpool_limits
 
 from trialrna.nb_glm import DesignBlocks, Posterior, grid_search, irls, line_search
@@ -52,11 +52,15 @@ def size_factors(counts: np.ndarray) -> np.ndarray:
     geometric mean over each gene's positive counts, the median over each sample's positive counts.
     """
     with np.errstate(divide="ignore"):
+        # Gene by gene and sample by sample: no genes x samples array of logarithms is kept.
+        log_means = np.concatenate([np.log(block).mean(axis=1) for block in np.array_split(
+            counts, max(1, len(counts) // 4096))])
+        usable = np.isfinite(log_means)
+        if usable.any():
+            kept = counts[usable]
+            return np.exp(np.array([np.median(np.log(kept[:, sample]) - log_means[usable])
+                                    for sample in range(counts.shape[1])]))
         log_counts = np.log(counts)
-    log_means = log_counts.mean(axis=1)
-    usable = np.isfinite(log_means)
-    if usable.any():
-        return np.exp(np.median(log_counts[usable] - log_means[usable, None], axis=0))
     log.warning("every gene has a zero count in some sample: size factors by DESeq2's 'poscounts' estimator")
     positive = np.where(counts > 0, log_counts, 0.0)
     log_means = positive.sum(axis=1) / counts.shape[1]
@@ -252,9 +256,10 @@ def apeglm_map(counts: np.ndarray, size_factors: np.ndarray, blocks: DesignBlock
     Minimises pydeseq2's ``nbinomFn`` for every gene at once by Newton steps from the MLE coefficients
     ``mle``. The Cauchy prior can make the posterior bimodal, with a narrow mode near 0 and one near the MLE:
     where the MLE's standard error ``mle_se`` (of the shrunk coefficient) does not rule that out, a second
-    search starts with the shrunk coefficient at 0 and the lower posterior wins. (apeGLM starts L-BFGS once, from (0.1, -0.1, ...), and pydeseq2 stops it at a relative
-    tolerance of 1e-8 of a scaled objective: both land in either mode and short of it.) Genes where neither
-    start converges go to pydeseq2's L-BFGS-B (``nbinomGLM``).
+    search starts with the shrunk coefficient at 0 and the lower posterior wins. (apeGLM starts L-BFGS once,
+    from (0.1, -0.1, ...), and pydeseq2 stops it at a relative tolerance of 1e-8 of a scaled objective: both
+    land in either mode and short of it.) Genes where neither start converges go to pydeseq2's L-BFGS-B
+    (``nbinomGLM``).
     """
     problem = _ApeglmProblem(blocks, counts, 1.0 / dispersions, np.log(size_factors), index, prior_scale,
                              no_shrink_scale)
@@ -387,7 +392,7 @@ class DeseqFit:
     trend: np.ndarray
     dispersions: np.ndarray
     beta: np.ndarray
-    replaced_counts: np.ndarray  # counts with Cook's outliers replaced in refitted genes
+    replaced_rows: np.ndarray  # the refitted genes' counts with Cook's outliers replaced, in gene order
     refitted: np.ndarray
     new_all_zero: np.ndarray
     cooks_outlier: np.ndarray
@@ -419,6 +424,15 @@ class DeseqFit:
     @property
     def uns(self) -> dict[str, float]:
         return {"prior_disp_var": self.prior_disp_var, "squared_logres": self.squared_logres}
+
+    def counts_after_replacement(self, genes: np.ndarray) -> np.ndarray:
+        """The counts of ``genes`` (indices) with Cook's outliers replaced where the gene was refitted."""
+        counts = self.counts[genes]
+        refitted = self.refitted[genes]
+        if refitted.any():
+            counts = counts.copy()
+            counts[refitted] = self.replaced_rows[np.searchsorted(np.flatnonzero(self.refitted), genes[refitted])]
+        return counts
 
     @property
     def blocks(self) -> DesignBlocks:
@@ -468,7 +482,7 @@ class DeseqFit:
         genes = np.flatnonzero(self.non_zero)
 
         def statistic(chunk: np.ndarray) -> dict[str, np.ndarray]:
-            counts, dispersions = self.replaced_counts[chunk], self.dispersions[chunk]
+            counts, dispersions = self.counts_after_replacement(chunk), self.dispersions[chunk]
             mu_full = self.size_factors * np.exp(self.beta[chunk] @ full.T)
             zeroed = self.new_all_zero[chunk]  # their coefficients were set to 0; the LRT refits their counts
             if zeroed.any():
@@ -530,7 +544,8 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
     chunk_size
         Genes per chunk; memory grows with chunk size x samples x dense columns.
     """
-    raw = counts[design.index].to_numpy(dtype=np.int64)
+    ordered = counts if list(counts.columns) == list(design.index) else counts[design.index]
+    raw = ordered.to_numpy(dtype=np.int64, copy=False)
     design_matrix = design.to_numpy(float)
     n, p = design_matrix.shape
     if n <= p:
@@ -538,7 +553,8 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
                          "dispersions")
     max_disp = max(max_disp, n)
     factors = size_factors(raw)
-    base_mean = (raw / factors).mean(axis=1)
+    base_mean = np.concatenate([(block / factors).mean(axis=1) for block in np.array_split(
+        raw, max(1, len(raw) // 4096))])
     non_zero = raw.any(axis=1)
     genes = np.flatnonzero(non_zero)
     blocks = DesignBlocks.from_matrix(design_matrix)
@@ -549,7 +565,14 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
              ) -> dict[str, np.ndarray]:
         return over_genes(function, selection, chunk_size=chunk_size, n_cpus=n_cpus)
 
-    first = over(lambda chunk: model.genewise(raw[chunk]), genes)
+    mu_hat = np.empty((len(raw), n))
+
+    def genewise_of(chunk: np.ndarray) -> dict[str, np.ndarray]:
+        estimates = model.genewise(raw[chunk])
+        mu_hat[chunk] = estimates.pop("mu")
+        return estimates
+
+    first = over(genewise_of, genes)
     genewise = np.full(len(raw), np.nan)
     genewise[genes] = first["genewise"]
     trend_model = fit_trend(base_mean[genes], genewise[genes], min_disp=min_disp)
@@ -557,8 +580,6 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
     trend[genes] = trend_model(base_mean[genes])
     variance, squared_logres = prior_variance(genewise[genes], trend[genes], residual_df=n - p, min_disp=min_disp,
                                               seed=prior_seed)
-    mu_hat = np.empty((len(raw), n))
-    mu_hat[genes] = first.pop("mu")
 
     cutoff = f.ppf(0.99, p, n - p)
     replaceable = n_or_more_replicates(design, min_replicates).to_numpy()
@@ -587,24 +608,22 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
             position = np.argmax(cooks[outlier_gene], axis=1)
             at_max = y[outlier_gene, position]
             outlier_gene[outlier_gene] = (y[outlier_gene] > at_max[:, None]).sum(axis=1) < 3
-        replacement = np.where(refitted[:, None], replacement, y)  # new all-zero genes keep their counts
-        return {"dispersions": dispersions, "beta": fitted.beta, "replacement": replacement, "refitted": refitted,
-                "new_all_zero": new_all_zero, "cooks_outlier": outlier_gene}
+        # Only the refitted genes' rows (new all-zero genes keep their counts).
+        return {"dispersions": dispersions, "beta": fitted.beta, "replaced_rows": replacement[refitted],
+                "refitted": refitted, "new_all_zero": new_all_zero, "cooks_outlier": outlier_gene}
 
     final = over(second, genes)
-    del mu_hat
     dispersions = np.full(len(raw), np.nan)
     beta = np.full((len(raw), p), np.nan)
-    replaced_counts = raw.copy()
     flags = {name: np.zeros(len(raw), dtype=bool) for name in ("refitted", "new_all_zero", "cooks_outlier")}
-    dispersions[genes], beta[genes], replaced_counts[genes] = (final["dispersions"], final["beta"],
-                                                               final["replacement"])
+    dispersions[genes], beta[genes] = final["dispersions"], final["beta"]
     for name, values in flags.items():
         values[genes] = final[name]
     refit_genes = np.flatnonzero(flags["refitted"])
+    replaced_rows = final["replaced_rows"]  # in the order of refit_genes
     if len(refit_genes):
         log.info("%d genes refitted after replacing Cook's outliers", len(refit_genes))
-        y = replaced_counts[refit_genes]
+        y = replaced_rows
         base_mean[refit_genes] = (y / factors).mean(axis=1)
         again = over(lambda chunk: model.genewise(y[chunk]), np.arange(len(refit_genes)))
         genewise[refit_genes] = again["genewise"]
@@ -619,5 +638,5 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
     base_mean[zeroed] = 0.0
     beta[zeroed] = 0.0
     return DeseqFit(design, counts.index, raw, factors, base_mean, non_zero, genewise, trend, dispersions, beta,
-                    replaced_counts, flags["refitted"], zeroed, flags["cooks_outlier"], variance, squared_logres,
+                    replaced_rows, flags["refitted"], zeroed, flags["cooks_outlier"], variance, squared_logres,
                     trend_model, n_cpus=n_cpus, chunk_size=chunk_size)
