@@ -60,6 +60,51 @@ def split_isolated(graph: nx.Graph) -> tuple[nx.Graph, list[str]]:
     return graph.subgraph(set(graph) - set(isolated)).copy(), isolated
 
 
+def replicate_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray, weights: np.ndarray,
+                         *, chunk_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least-squares t statistics of one contrast for every gene under every row of sample weights.
+
+    All replicates at once from their normal equations: with ``A = X'WX`` and ``b = X'Wy`` per replicate,
+    ``c'beta = (A^+ c)' b`` and the residual sum of squares is ``y'Wy - b' A^+ b``; genes are taken in chunks.
+
+    Parameters
+    ----------
+    expression
+        Genes x samples.
+    design, contrast
+        Samples x columns design matrix and the contrast's weights.
+    weights
+        Replicates x samples weights (bootstrap multiplicities, 0 for samples left out).
+
+    Returns
+    -------
+    The statistics (replicates x genes) and, per replicate, whether its weighted design still estimates the
+    contrast with residual degrees of freedom left (rows of unusable replicates are missing).
+    """
+    matrix = design.to_numpy(float)
+    weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    values = expression[design.index].to_numpy(float)
+    gram = np.einsum("ri,ik,il->rkl", weights, matrix, matrix)
+    inverse = np.linalg.pinv(gram, hermitian=True)
+    residual_df = weights.sum(axis=1) - np.linalg.matrix_rank(gram, hermitian=True)
+    solved = inverse @ contrast  # A^+ c
+    # An estimable contrast lies in the row space of the weighted design; otherwise A^+ gives a meaningless answer.
+    estimable = np.isclose(np.einsum("rk,rkl->rl", solved, gram), contrast, atol=1e-6).all(axis=1)
+    usable = estimable & (residual_df > 0)
+    variance_factor = solved @ contrast
+    weighted_design = (weights[:, :, None] * matrix[None]).transpose(0, 2, 1).reshape(-1, len(matrix))
+    statistics = np.full((len(weights), len(values)), np.nan)
+    for start in range(0, len(values), chunk_size):
+        block = values[start:start + chunk_size]
+        crossed = (weighted_design @ block.T).reshape(len(weights), matrix.shape[1], len(block))  # b per replicate
+        residual = np.maximum((block ** 2 @ weights.T).T - np.einsum("rkg,rkg->rg", crossed, inverse @ crossed), 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            statistics[:, start:start + len(block)] = np.einsum("rk,rkg->rg", solved, crossed) / np.sqrt(
+                residual / residual_df[:, None] * variance_factor[:, None])
+    statistics[~usable] = np.nan
+    return statistics, usable
+
+
 def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray, *,
                         weights: np.ndarray | None = None) -> pd.Series | None:
     """Weighted least-squares t statistics of one contrast for every gene (rows of ``expression``).
@@ -67,27 +112,8 @@ def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast
     Returns ``None`` when the (re)weighted design can no longer estimate the contrast.
     """
     weights = np.ones(len(design)) if weights is None else np.asarray(weights, dtype=float)
-    kept = weights > 0
-    root = np.sqrt(weights[kept])[:, None]
-    matrix = design.to_numpy(float)[kept] * root
-    used = np.abs(matrix).sum(axis=0) > 0
-    if np.any(contrast[~used] != 0):
-        return None
-    matrix, vector = matrix[:, used], contrast[used]
-    response = expression[design.index[kept]].to_numpy(float).T * root
-    coefficients, _, rank, _ = np.linalg.lstsq(matrix, response, rcond=None)
-    residual_df = weights[kept].sum() - rank
-    if residual_df <= 0:
-        return None
-    gram = matrix.T @ matrix
-    gram_inverse = np.linalg.pinv(gram)
-    # An estimable contrast lies in the row space of the design; otherwise pinv gives a meaningless answer.
-    if not np.allclose(vector @ gram_inverse @ gram, vector, atol=1e-6):
-        return None
-    sigma2 = ((response - matrix @ coefficients) ** 2).sum(axis=0) / residual_df
-    with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = (vector @ coefficients) / np.sqrt(sigma2 * (vector @ gram_inverse @ vector))
-    return pd.Series(statistic, index=expression.index)
+    statistics, usable = replicate_statistics(expression, design, contrast, weights[None, :])
+    return pd.Series(statistics[0], index=expression.index) if usable[0] else None
 
 
 def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd.DataFrame, contrast: np.ndarray,
@@ -95,6 +121,9 @@ def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd
                         seed: int, first_neighbours: bool = False, epc_networks: int = 1000
                         ) -> tuple[pd.Series, int]:
     """How often each gene is among the top ``n_top`` hubs when patients are resampled.
+
+    Every replicate's statistics come from one batched least-squares pass (:func:`replicate_statistics`); the
+    hub ranking of a replicate is reused when another replicate calls the same genes.
 
     Parameters
     ----------
@@ -116,24 +145,27 @@ def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd
     rng = np.random.default_rng(seed)
     sample_patients = patients.reindex(design.index).to_numpy()
     unique_patients = np.unique(sample_patients)
+    weights = np.empty((n_bootstrap, len(sample_patients)))
+    for replicate in range(n_bootstrap):
+        times = pd.Series(rng.choice(unique_patients, size=len(unique_patients), replace=True)).value_counts()
+        weights[replicate] = pd.Series(sample_patients).map(times).fillna(0).to_numpy()
+    statistics, usable = replicate_statistics(expression, design, contrast, weights)
     counts: dict[str, int] = {}
-    usable = 0
-    for _ in range(n_bootstrap):
-        drawn = rng.choice(unique_patients, size=len(unique_patients), replace=True)
-        times = pd.Series(drawn).value_counts()
-        weights = pd.Series(sample_patients).map(times).fillna(0).to_numpy()
-        statistic = contrast_statistics(expression, design, contrast, weights=weights)
-        if statistic is None:
-            continue
-        usable += 1
-        called = statistic.abs().dropna().sort_values(ascending=False, kind="stable").index[:n_genes]
-        graph = contrast_subnetwork(ppi, symbols.reindex(called).dropna().tolist(), first_neighbours=first_neighbours)
-        for gene in top_hubs(graph, n_top=n_top, seed=seed, epc_networks=epc_networks):
+    rankings: dict[frozenset[str], list[str]] = {}
+    for row in statistics[usable]:
+        finite = np.flatnonzero(np.isfinite(row))
+        called = expression.index[finite[np.argsort(-np.abs(row[finite]), kind="stable")][:n_genes]]
+        nodes = frozenset(symbols.reindex(called).dropna())
+        if nodes not in rankings:
+            graph = contrast_subnetwork(ppi, sorted(nodes), first_neighbours=first_neighbours)
+            rankings[nodes] = top_hubs(graph, n_top=n_top, seed=seed, epc_networks=epc_networks)
+        for gene in rankings[nodes]:
             counts[gene] = counts.get(gene, 0) + 1
-    if usable < n_bootstrap:
+    n_usable = int(usable.sum())
+    if n_usable < n_bootstrap:
         log.warning("%d of %d bootstrap replicates could not estimate the contrast and were skipped",
-                    n_bootstrap - usable, n_bootstrap)
-    return pd.Series(counts, dtype=float) / max(usable, 1), usable
+                    n_bootstrap - n_usable, n_bootstrap)
+    return pd.Series(counts, dtype=float) / max(n_usable, 1), n_usable
 
 
 def _by_symbol(de_table: pd.DataFrame) -> pd.DataFrame:
