@@ -9,7 +9,6 @@ import pandas as pd
 
 from trialrna.annotation import read_gene_annotation
 from trialrna.design import GROUPS, ResponseRule, response_group, sample_metadata
-from trialrna.endpoints import check_survival_columns
 from trialrna.errors import InputError
 from trialrna.io import CountFormat, count_columns, read_count_matrix, read_counts
 from trialrna.validation import (
@@ -51,6 +50,8 @@ def load_sample_metadata(*, samples_path: str | Path, clinical_path: str | Path,
     check_sample_sheet(samples, timepoints=timepoints, source=samples_path)
     clinical = read_sheet(clinical_path)
     validate_table(clinical, schema=schema_dir / "clinical.schema.yaml", source=clinical_path)
+    from trialrna.endpoints import check_survival_columns  # endpoints imports lifelines: only when checking
+
     check_survival_columns(clinical, source=clinical_path)
     check_clinical_sheet(clinical, samples=samples, source=clinical_path, samples_source=samples_path)
     return sample_metadata(samples, clinical, rule=response_rule, timepoints=timepoints)

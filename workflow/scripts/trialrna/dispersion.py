@@ -18,10 +18,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
-
-from joblib import Parallel, delayed
-from pydeseq2.utils import grid_fit_alpha  # via utils: importing grid_search first is circular
 from scipy.special import digamma, gammaln
 from skmisc.loess import loess
 
@@ -110,6 +106,8 @@ def _in_blocks(block_function, counts: np.ndarray, mu: np.ndarray, design: np.nd
                per_gene: tuple[np.ndarray, ...], shared: tuple, n_jobs: int, block_size: int
                ) -> tuple[np.ndarray, np.ndarray]:
     """Run a per-gene block function over blocks of genes with joblib; concatenate estimates and flags."""
+    from joblib import Parallel, delayed
+
     blocks = [slice(start, start + block_size) for start in range(0, counts.shape[1], block_size)]
     results = Parallel(n_jobs=n_jobs)(
         delayed(block_function)(counts[:, block], mu[:, block], design, *(values[block] for values in per_gene),
@@ -121,6 +119,8 @@ def _in_blocks(block_function, counts: np.ndarray, mu: np.ndarray, design: np.nd
 
 def _estimate_block(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, alpha_init: np.ndarray,
                     min_disp: float, max_disp: float) -> tuple[np.ndarray, np.ndarray]:
+    from pydeseq2.utils import grid_fit_alpha  # via utils: importing grid_search first is circular
+
     estimates = np.empty(counts.shape[1])
     converged = np.empty(counts.shape[1], dtype=bool)
     for gene in range(counts.shape[1]):
@@ -167,6 +167,8 @@ def deseq2_genewise_dispersions(counts: np.ndarray, mu: np.ndarray, design: np.n
 def _map_block(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, alpha_init: np.ndarray,
                trend: np.ndarray, prior_variance: float, min_disp: float, max_disp: float
                ) -> tuple[np.ndarray, np.ndarray]:
+    from pydeseq2.utils import grid_fit_alpha  # via utils: importing grid_search first is circular
+
     estimates = np.empty(counts.shape[1])
     converged = np.empty(counts.shape[1], dtype=bool)
     for gene in range(counts.shape[1]):
@@ -205,6 +207,8 @@ def parametric_dispersion_trend(means: np.ndarray, dispersions: np.ndarray) -> n
     -------
     ``[a0, a1]``, or None when a coefficient is not positive (DESeq2 then abandons the parametric fit).
     """
+    import statsmodels.api as sm  # a second to import: only the trend fit needs it
+
     coefficients = np.array([0.1, 1.0])
     for _ in range(11):
         ratio = dispersions / (coefficients[0] + coefficients[1] / means)

@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import gseapy
 import matplotlib
 
 matplotlib.use("Agg")
@@ -68,6 +67,8 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
     hits = significant_symbols(table, direction=direction, alpha=alpha, lfc_threshold=lfc_threshold)
     if not hits or not restricted:
         return pd.DataFrame(columns=RESULT_COLUMNS)
+    import gseapy  # seconds to import: only the jobs that test need it
+
     result = gseapy.enrich(gene_list=hits, gene_sets=restricted, background=sorted(background), outdir=None,
                            no_plot=True, cutoff=1.0).results
     if not isinstance(result, pd.DataFrame) or result.empty:  # gseapy's "no hits in any set": a result too
@@ -97,6 +98,8 @@ def preranked_gsea(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, mi
     restricted = restrict_sets(sets, set(ranks.index), min_size=min_size, max_size=max_size)
     if not restricted:
         return pd.DataFrame(columns=RESULT_COLUMNS), None
+    import gseapy
+
     result = gseapy.prerank(rnk=ranks, gene_sets=restricted, min_size=min_size, max_size=max_size,
                             permutation_num=permutations, seed=seed, threads=threads, outdir=None, no_plot=True)
     res = result.res2d

@@ -6,14 +6,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import anndata
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import scanpy as sc  # noqa: E402
 from scipy.cluster.hierarchy import leaves_list, linkage  # noqa: E402
 from scipy.spatial.distance import squareform  # noqa: E402
 
@@ -67,6 +65,9 @@ def log_cpm(counts: pd.DataFrame, *, min_cpm: float = 1.0, min_fraction: float =
 
     Returns an AnnData of samples x genes.
     """
+    import anndata  # scanpy and anndata take seconds to import: only the jobs that need them pay
+    import scanpy as sc
+
     adata = anndata.AnnData(X=counts.T.to_numpy(dtype=np.float64),
                             obs=pd.DataFrame(index=counts.columns.astype(str)),
                             var=pd.DataFrame(index=counts.index.astype(str)))
@@ -95,6 +96,8 @@ def pca_table(counts: pd.DataFrame, *, n_top_genes: int, n_components: int, seed
     variance_ratio
         Fraction of variance explained per component.
     """
+    import scanpy as sc
+
     adata = most_variable(counts, n_top_genes=n_top_genes)
     n_components = max(1, min(n_components, adata.n_obs - 1, adata.n_vars - 1))
     sc.pp.pca(adata, n_comps=n_components, random_state=seed, svd_solver="arpack")

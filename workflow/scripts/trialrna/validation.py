@@ -15,9 +15,6 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from jsonschema import Draft202012Validator
-from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
@@ -27,6 +24,8 @@ log = logging.getLogger(__name__)
 
 def _first_error(instance: Any, schema_path: Path):
     schema = yaml.safe_load(schema_path.read_text())
+    from jsonschema import Draft202012Validator
+
     errors = sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda error: list(error.path))
     return (errors[0], schema) if errors else (None, schema)
 
@@ -50,10 +49,13 @@ def validate_config(config: dict, *, schema: str | Path, source: str) -> None:
     InputError
         Naming the config key, e.g. ``de.alpha``, its value and the expected type.
     """
+    from snakemake.exceptions import WorkflowError  # Snakemake is heavy: only the sheet checks need it
+    from snakemake.utils import validate as snakemake_validate
+
     if isinstance(config.get("clinical"), str):
         config["clinical"] = {"sheet": config["clinical"]}
     try:
-        validate(config, str(schema))
+        snakemake_validate(config, str(schema))
     except WorkflowError:
         error, schema_doc = _first_error(config, Path(schema))
         if error is None:
@@ -104,8 +106,11 @@ def validate_table(table: pd.DataFrame, *, schema: str | Path, source: str | Pat
     InputError
         Naming the file line (the header is line 1), the column and the rule it breaks.
     """
+    from snakemake.exceptions import WorkflowError  # Snakemake is heavy: only the sheet checks need it
+    from snakemake.utils import validate as snakemake_validate
+
     try:
-        validate(table, str(schema))
+        snakemake_validate(table, str(schema))
     except WorkflowError:
         for index, record in enumerate(table.to_dict("records")):
             record = {key: value for key, value in record.items() if pd.notnull(value)}
