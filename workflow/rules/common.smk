@@ -108,6 +108,21 @@ def network_paths():
     return [p for p in de_paths() if any(fnmatch(p, pattern) for pattern in patterns)]
 
 
+NETWORK_KINDS = ("hubs.tsv", "hub_terms.tsv", "unconnected.tsv", "cytoscape_edges.tsv", "graphml", "network.png")
+
+
+def network_paths_by_scope():
+    """Network result paths grouped by scope prefix ("" for the whole cohort, "arm_x/" per arm)."""
+    scopes = {}
+    for path in network_paths():
+        scopes.setdefault(path[: path.rfind("/") + 1], []).append(path)
+    return scopes
+
+
+def network_rule_name(scope):
+    return f"network_hubs_{scope.rstrip(os.sep) or 'all'}"
+
+
 def network_outputs():
     outputs = [
         "results/network/coexpression/module_traits.png",
@@ -116,10 +131,7 @@ def network_outputs():
     if KEY_CONTRAST in network_paths():
         outputs.append("results/network/hub_score_endpoints.tsv")
     for path in network_paths():
-        outputs += [
-            f"results/network/{path}.{kind}"
-            for kind in ("hubs.tsv", "hub_terms.tsv", "graphml", "cytoscape_edges.tsv", "network.png")
-        ]
+        outputs += [f"results/network/{path}.{kind}" for kind in NETWORK_KINDS]
     return outputs
 
 
@@ -131,11 +143,14 @@ def ora_tables(path):
     ]
 
 
+DE_FIGURE_KINDS = ("ma", "volcano", "pvalues")
+
+
 def de_figures():
     return [
         table.replace("results/de/", "results/de/plots/").replace(".tsv", f".{kind}.png")
         for table in de_tables()
-        for kind in ("ma", "volcano", "pvalues")
+        for kind in DE_FIGURE_KINDS
     ]
 
 

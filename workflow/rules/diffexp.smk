@@ -1,5 +1,5 @@
-# Differential expression: one job per design fit (all of its contrasts tested from that fit), then figures
-# per contrast and a summary. The contrast set comes from the sample sheet (trialrna.contrasts).
+# Differential expression: one job per design fit (all of its contrasts tested from that fit, and their figures),
+# then a summary. The contrast set comes from the sample sheet (trialrna.contrasts).
 for _scope, _plan in DE_PLANS.items():
     for _fit in _plan.fits:
         _names = fit_result_names(_fit)
@@ -12,11 +12,22 @@ for _scope, _plan in DE_PLANS.items():
                 genes="results/counts/genes.tsv",
                 metadata="results/samples/sample_metadata.tsv",
             output:
-                [f"results/de/{_scope}{name}.tsv" for name in _names],
+                tables=[f"results/de/{_scope}{name}.tsv" for name in _names],
+                figures=[
+                    report(
+                        f"results/de/plots/{_scope}{name}.{kind}.png",
+                        caption=f"../report/de_{kind}.rst",
+                        category="Differential expression",
+                        subcategory=f"{_scope}{name}",
+                    )
+                    for name in _names
+                    for kind in DE_FIGURE_KINDS
+                ],
             params:
                 scope=_scope,
                 fit=_fit.name,
                 names=_names,
+                lfc_threshold=config["de"]["lfc_threshold"],
                 covariates=config["de"]["covariates"],
                 per_arm=config["de"]["per_arm"],
                 alpha=config["de"]["alpha"],
@@ -34,47 +45,6 @@ for _scope, _plan in DE_PLANS.items():
                 ENV
             script:
                 "../scripts/de_fit.py"
-
-
-rule de_figures:
-    input:
-        "results/de/{path}.tsv",
-    output:
-        ma=report(
-            "results/de/plots/{path}.ma.png",
-            caption="../report/de_ma.rst",
-            category="Differential expression",
-            subcategory="{path}",
-        ),
-        volcano=report(
-            "results/de/plots/{path}.volcano.png",
-            caption="../report/de_volcano.rst",
-            category="Differential expression",
-            subcategory="{path}",
-        ),
-        pvalues=report(
-            "results/de/plots/{path}.pvalues.png",
-            caption="../report/de_pvalues.rst",
-            category="Differential expression",
-            subcategory="{path}",
-        ),
-    params:
-        alpha=config["de"]["alpha"],
-        lfc_threshold=config["de"]["lfc_threshold"],
-    wildcard_constraints:
-        path=r"(arm_[A-Za-z0-9_]+/)?(response|time|interaction|lrt)_[A-Za-z0-9_]+",
-    log:
-        "results/logs/de/plots/{path}.log",
-    benchmark:
-        "results/benchmarks/de/plots/{path}.tsv"
-    threads: 1
-    resources:
-        mem_mb=mem_mb(1000, 4),
-        runtime=runtime(5),
-    conda:
-        ENV
-    script:
-        "../scripts/de_figures.py"
 
 
 rule de_summary:

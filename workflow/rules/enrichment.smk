@@ -1,4 +1,5 @@
-# GO and KEGG enrichment of every DE contrast: ORA per direction, pre-ranked GSEA on chosen contrasts, figures.
+# GO and KEGG enrichment of every DE contrast: ORA of each direction in every library with its figures (one job
+# per contrast), pre-ranked GSEA on chosen contrasts, the cross-contrast heatmap.
 
 
 wildcard_constraints:
@@ -34,19 +35,33 @@ rule gene_set_manifest:
 rule enrichment_ora:
     input:
         table="results/de/{path}.tsv",
-        library=lambda wildcards: LIBRARIES[wildcards.library],
+        libraries=list(LIBRARIES.values()),
     output:
-        up="results/enrichment/{path}/{library}.ora_up.tsv",
-        down="results/enrichment/{path}/{library}.ora_down.tsv",
+        tables=ora_tables("{path}"),
+        dot=report(
+            "results/enrichment/{path}/dotplot.png",
+            caption="../report/enrichment_dotplot.rst",
+            category="Enrichment",
+            subcategory="{path}",
+        ),
+        bar=report(
+            "results/enrichment/{path}/barplot.png",
+            caption="../report/enrichment_barplot.rst",
+            category="Enrichment",
+            subcategory="{path}",
+        ),
     params:
+        libraries=list(LIBRARIES),
         de_alpha=config["de"]["alpha"],
         lfc_threshold=config["de"]["lfc_threshold"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],
+        alpha=config["enrichment"]["alpha"],
+        top_terms=config["enrichment"]["top_terms"],
     log:
-        "results/logs/enrichment/{path}/{library}.ora.log",
+        "results/logs/enrichment/{path}/ora.log",
     benchmark:
-        "results/benchmarks/enrichment/{path}/{library}.ora.tsv"
+        "results/benchmarks/enrichment/{path}/ora.tsv"
     threads: 1
     resources:
         mem_mb=mem_mb(1500),
@@ -87,41 +102,6 @@ rule enrichment_gsea:
         ENV
     script:
         "../scripts/enrichment_gsea.py"
-
-
-rule enrichment_figures:
-    input:
-        tables=lambda wildcards: ora_tables(wildcards.path),
-        libraries=list(LIBRARIES.values()),
-    output:
-        dot=report(
-            "results/enrichment/{path}/dotplot.png",
-            caption="../report/enrichment_dotplot.rst",
-            category="Enrichment",
-            subcategory="{path}",
-        ),
-        bar=report(
-            "results/enrichment/{path}/barplot.png",
-            caption="../report/enrichment_barplot.rst",
-            category="Enrichment",
-            subcategory="{path}",
-        ),
-    params:
-        libraries=list(LIBRARIES),
-        alpha=config["enrichment"]["alpha"],
-        top_terms=config["enrichment"]["top_terms"],
-    log:
-        "results/logs/enrichment/{path}/figures.log",
-    benchmark:
-        "results/benchmarks/enrichment/{path}/figures.tsv"
-    threads: 1
-    resources:
-        mem_mb=mem_mb(1500),
-        runtime=runtime(10),
-    conda:
-        ENV
-    script:
-        "../scripts/enrichment_figures.py"
 
 
 rule enrichment_heatmap:

@@ -78,53 +78,62 @@ rule network_coexpression:
         "../scripts/network_coexpression.py"
 
 
-rule network_hubs:
-    input:
-        table="results/de/{path}.tsv",
-        edges="results/network/string_edges.tsv",
-        vst="results/network/vst.tsv",
-        metadata="results/samples/sample_metadata.tsv",
-        genes="results/counts/genes.tsv",
-        modules="results/network/coexpression/modules.tsv",
-        ora=lambda wildcards: ora_tables(wildcards.path),
-    output:
-        hubs="results/network/{path}.hubs.tsv",
-        terms="results/network/{path}.hub_terms.tsv",
-        unconnected="results/network/{path}.unconnected.tsv",
-        cytoscape="results/network/{path}.cytoscape_edges.tsv",
-        graphml="results/network/{path}.graphml",
-        figure=report(
-            "results/network/{path}.network.png",
-            caption="../report/network.rst",
-            category="Network",
-            subcategory="{path}",
-        ),
-    params:
-        covariates=config["de"]["covariates"],
-        per_arm=config["de"]["per_arm"],
-        max_nodes=config["network"]["max_nodes_drawn"],
-        options={
-            "alpha": config["de"]["alpha"],
-            "lfc_threshold": config["de"]["lfc_threshold"],
-            "term_alpha": config["enrichment"]["alpha"],
-            "first_neighbours": config["network"]["first_neighbours"],
-            "n_top": config["network"]["top_hubs"],
-            "n_bootstrap": config["network"]["bootstrap"],
-            "epc_networks": config["network"]["epc_networks"],
-            "seed": config["seed"],
-        },
-    log:
-        "results/logs/network/{path}.hubs.log",
-    benchmark:
-        "results/benchmarks/network/{path}.hubs.tsv"
-    threads: 1
-    resources:
-        mem_mb=mem_mb(2000, 3),
-        runtime=runtime(30),
-    conda:
-        ENV
-    script:
-        "../scripts/network_hubs.py"
+# One job per scope (whole cohort, each arm): every contrast's subnetwork, hub ranking and exports.
+for _scope, _paths in network_paths_by_scope().items():
+
+    rule:
+        name:
+            network_rule_name(_scope)
+        input:
+            tables=[f"results/de/{path}.tsv" for path in _paths],
+            edges="results/network/string_edges.tsv",
+            vst="results/network/vst.tsv",
+            metadata="results/samples/sample_metadata.tsv",
+            genes="results/counts/genes.tsv",
+            modules="results/network/coexpression/modules.tsv",
+            ora=[table for path in _paths for table in ora_tables(path)],
+        output:
+            [
+                report(
+                    f"results/network/{path}.{kind}",
+                    caption="../report/network.rst",
+                    category="Network",
+                    subcategory=path,
+                )
+                if kind == "network.png"
+                else f"results/network/{path}.{kind}"
+                for path in _paths
+                for kind in NETWORK_KINDS
+            ],
+        params:
+            paths=_paths,
+            kinds=NETWORK_KINDS,
+            libraries=list(LIBRARIES),
+            covariates=config["de"]["covariates"],
+            per_arm=config["de"]["per_arm"],
+            max_nodes=config["network"]["max_nodes_drawn"],
+            options={
+                "alpha": config["de"]["alpha"],
+                "lfc_threshold": config["de"]["lfc_threshold"],
+                "term_alpha": config["enrichment"]["alpha"],
+                "first_neighbours": config["network"]["first_neighbours"],
+                "n_top": config["network"]["top_hubs"],
+                "n_bootstrap": config["network"]["bootstrap"],
+                "epc_networks": config["network"]["epc_networks"],
+                "seed": config["seed"],
+            },
+        log:
+            f"results/logs/network/{_scope}hubs.log",
+        benchmark:
+            f"results/benchmarks/network/{_scope}hubs.tsv"
+        threads: 1
+        resources:
+            mem_mb=mem_mb(2000, 3),
+            runtime=runtime(30),
+        conda:
+            ENV
+        script:
+            "../scripts/network_hubs.py"
 
 
 # Only when the key contrast exists and its network is built (a cohort may support no contrast at all).

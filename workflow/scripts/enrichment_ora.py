@@ -1,13 +1,17 @@
-"""Rule enrichment_ora: over-representation of the up and of the down genes of one contrast in one library."""
+"""Rule enrichment_ora: ORA of the up and of the down genes of one contrast in every library, with dot and bar plots."""
 from trialrna.de import read_result_table
-from trialrna.enrich import over_representation
+from trialrna.enrich import over_representation_by_library, plot_bar, plot_dot, top_terms
 from trialrna.gene_sets import read_gmt
 from trialrna.logs import logged
 
 with logged(snakemake.log[0]):
-    table, sets = read_result_table(snakemake.input.table), read_gmt(snakemake.input.library)
-    options = dict(alpha=snakemake.params.de_alpha, lfc_threshold=snakemake.params.lfc_threshold,
-                   min_size=snakemake.params.min_size, max_size=snakemake.params.max_size)
-    for direction in ("up", "down"):
-        over_representation(table, sets, direction=direction, **options).to_csv(
-            snakemake.output[direction], sep="\t", index=False, float_format="%.6g")
+    params = snakemake.params
+    sets = {name: read_gmt(path) for name, path in zip(params.libraries, snakemake.input.libraries)}
+    tables = over_representation_by_library(read_result_table(snakemake.input.table), sets, alpha=params.de_alpha,
+                                            lfc_threshold=params.lfc_threshold, min_size=params.min_size,
+                                            max_size=params.max_size)
+    for table, path in zip(tables.values(), snakemake.output.tables):
+        table.to_csv(path, sep="\t", index=False, float_format="%.6g")
+    terms = top_terms(tables, sets, alpha=params.alpha, n=params.top_terms)
+    plot_dot(terms, snakemake.output.dot, title=snakemake.wildcards.path)
+    plot_bar(terms, snakemake.output.bar, title=snakemake.wildcards.path)

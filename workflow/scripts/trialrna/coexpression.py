@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from dynamicTreeCut import cutreeHybrid  # noqa: E402
-from pydeseq2.dds import DeseqDataSet  # noqa: E402
 from scipy import stats  # noqa: E402
 from scipy.cluster.hierarchy import fcluster, linkage  # noqa: E402
 from scipy.spatial.distance import squareform  # noqa: E402
@@ -33,12 +32,10 @@ UNASSIGNED = "M0"
 
 
 def variance_stabilise(counts: pd.DataFrame, *, n_cpus: int) -> pd.DataFrame:
-    """DESeq2's blind variance-stabilising transformation (pydeseq2), genes x samples."""
-    samples = counts.columns
-    dds = DeseqDataSet(counts=counts.T, metadata=pd.DataFrame(index=samples),
-                       design=pd.DataFrame({"Intercept": 1.0}, index=samples), n_cpus=n_cpus, quiet=True)
-    dds.vst(use_design=False)
-    return pd.DataFrame(np.asarray(dds.layers["vst_counts"]).T, index=counts.index, columns=samples)
+    """DESeq2's blind variance-stabilising transformation (:mod:`trialrna.deseq2`), genes x samples."""
+    from trialrna.deseq2 import variance_stabilising_transformation
+
+    return variance_stabilising_transformation(counts, n_cpus=n_cpus)
 
 
 def read_expression(path: str | Path) -> pd.DataFrame:

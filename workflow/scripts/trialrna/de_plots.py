@@ -77,6 +77,14 @@ def plot_pvalue_histogram(table: pd.DataFrame, path: str | Path, *, title: str) 
     _save(fig, path)
 
 
+def plot_contrast(table: pd.DataFrame, *, ma: str | Path, volcano: str | Path, pvalues: str | Path, title: str,
+                  alpha: float, lfc_threshold: float) -> None:
+    """The three figures of one result table: MA plot, volcano plot and p-value histogram."""
+    plot_ma(table, ma, title=title, alpha=alpha, lfc_threshold=lfc_threshold)
+    plot_volcano(table, volcano, title=title, alpha=alpha, lfc_threshold=lfc_threshold)
+    plot_pvalue_histogram(table, pvalues, title=title)
+
+
 def summarise(tables: dict[str, pd.DataFrame], *, alpha: float, lfc_threshold: float) -> pd.DataFrame:
     """Per contrast: genes tested, with an adjusted p-value, and significantly up and down."""
     rows = []

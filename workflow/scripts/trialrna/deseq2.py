@@ -640,3 +640,31 @@ def fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1, chunk_si
     return DeseqFit(design, counts.index, raw, factors, base_mean, non_zero, genewise, trend, dispersions, beta,
                     replaced_rows, flags["refitted"], zeroed, flags["cooks_outlier"], variance, squared_logres,
                     trend_model, n_cpus=n_cpus, chunk_size=chunk_size)
+
+
+def variance_stabilising_transformation(counts: pd.DataFrame, *, n_cpus: int = 1, chunk_size: int = 2048
+                                        ) -> pd.DataFrame:
+    """DESeq2's blind variance-stabilising transformation (``varianceStabilizingTransformation(blind=TRUE)``).
+
+    Size factors, gene-wise dispersions of the intercept-only design and the parametric trend as in
+    :func:`fit`; then ``log2((1 + a1 + 2 a0 q + 2 sqrt(a0 q (1 + a1 + a0 q))) / (4 a0))`` of the normalised
+    counts ``q``. When the parametric trend does not fit, DESeq2's formula for a constant dispersion ``d``:
+    ``(2 asinh(sqrt(d q)) - log d - log 4) / log 2``. Returns genes x samples.
+    """
+    raw = counts.to_numpy(dtype=np.int64)
+    factors = size_factors(raw)
+    n = raw.shape[1]
+    model = DispersionModel(DesignBlocks.from_matrix(np.ones((n, 1))), factors, MIN_DISP, max(MAX_DISP, n),
+                            linear_mu=True)
+    genes = np.flatnonzero(raw.any(axis=1))
+    genewise = over_genes(lambda chunk: {"genewise": model.genewise(raw[chunk])["genewise"]}, genes,
+                          chunk_size=chunk_size, n_cpus=n_cpus)["genewise"]
+    normed = raw / factors
+    trend = fit_trend(normed[genes].mean(axis=1), genewise, min_disp=MIN_DISP)
+    if trend.coefficients is not None:
+        a0, a1 = trend.coefficients
+        values = np.log2((1 + a1 + 2 * a0 * normed + 2 * np.sqrt(a0 * normed * (1 + a1 + a0 * normed))) / (4 * a0))
+    else:
+        d = trend.mean_dispersion
+        values = (2 * np.arcsinh(np.sqrt(d * normed)) - np.log(d) - np.log(4)) / np.log(2)
+    return pd.DataFrame(values, index=counts.index, columns=counts.columns)

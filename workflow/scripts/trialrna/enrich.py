@@ -85,6 +85,17 @@ def over_representation(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], 
     }).sort_values(["p", "term"], kind="stable").reset_index(drop=True)
 
 
+def over_representation_by_library(table: pd.DataFrame, libraries: Mapping[str, Mapping[str, Sequence[str]]], *,
+                                   alpha: float, lfc_threshold: float, min_size: int, max_size: int
+                                   ) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`over_representation` of the up and of the down genes in every library, keyed (library, direction)
+    in library order, up first."""
+    return {(library, direction): over_representation(table, sets, direction=direction, alpha=alpha,
+                                                      lfc_threshold=lfc_threshold, min_size=min_size,
+                                                      max_size=max_size)
+            for library, sets in libraries.items() for direction in ("up", "down")}
+
+
 def ranking(table: pd.DataFrame) -> pd.Series:
     """Symbols ranked by Wald statistic (a symbol shared by several gene ids: its highest-expressed gene's)."""
     ranked = one_gene_per_symbol(table, context="GSEA ranking").dropna(subset=["stat"])
@@ -114,17 +125,23 @@ def preranked_gsea(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, mi
     return table, result
 
 
-def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, threshold: float = 0.5
-                       ) -> pd.DataFrame:
-    """For figures: drop a term whose genes overlap (Jaccard >= threshold) a more significant kept term."""
-    members = {_split_name(name): set(genes) for name, genes in sets.items()}
+def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, threshold: float = 0.5,
+                       limit: int | None = None) -> pd.DataFrame:
+    """For figures: drop a term whose genes overlap (Jaccard >= threshold) a more significant kept term.
+
+    Terms are taken by p-value and each is compared with the terms kept before it, so with ``limit`` the search
+    stops at that many kept terms and gives the same first terms as without it.
+    """
+    ordered = table.sort_values("p", kind="stable")
     kept, kept_sets = [], []
-    for index, row in table.sort_values("p", kind="stable").iterrows():
-        identifier = row["id"] if isinstance(row["id"], str) else ""  # KEGG's empty id reads back as NaN
-        genes = members.get((row["term"], identifier), set(str(row["genes"]).split(GENE_SEPARATOR)))
+    for index, term, identifier, listed in zip(ordered.index, ordered["term"], ordered["id"], ordered["genes"]):
+        members = sets.get(term_label(term, identifier))
+        genes = set(members) if members is not None else set(str(listed).split(GENE_SEPARATOR))
         if all(len(genes & other) / max(len(genes | other), 1) < threshold for other in kept_sets):
             kept.append(index)
             kept_sets.append(genes)
+            if limit is not None and len(kept) == limit:
+                break
     return table.loc[kept]
 
 
@@ -143,7 +160,7 @@ def top_terms(tables: Mapping[tuple[str, str], pd.DataFrame], sets: Mapping[str,
     for (library, direction), table in tables.items():
         significant = table[table["padj"] < alpha]
         if not significant.empty:
-            collapsed = collapse_redundant(significant, sets[library])
+            collapsed = collapse_redundant(significant, sets[library], limit=n)
             rows.append(collapsed.assign(library=library, direction=direction))
     if not rows:
         return pd.DataFrame(columns=[*RESULT_COLUMNS, "library", "direction"])
@@ -214,7 +231,7 @@ def cross_contrast_matrix(tables: Mapping[str, pd.DataFrame], sets: Mapping[str,
     chosen: list[str] = []
     for table in tables.values():
         significant = table[table["padj"] < alpha]
-        for row in collapse_redundant(significant, sets).head(n_per_contrast).itertuples():
+        for row in collapse_redundant(significant, sets, limit=n_per_contrast).itertuples():
             label = term_label(row.term, row.id)
             if label not in chosen:
                 chosen.append(label)

@@ -313,19 +313,21 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
     plt.close(fig)
 
 
-def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame, *, expression: pd.DataFrame, genes: pd.DataFrame,
+def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame | nx.Graph, *, expression: pd.DataFrame, genes: pd.DataFrame,
                      design: pd.DataFrame, contrast: np.ndarray | None, patients: pd.Series,
                      modules: pd.Series | None, ora: Mapping[tuple[str, str], pd.DataFrame], alpha: float,
                      lfc_threshold: float, term_alpha: float, first_neighbours: bool, n_top: int, n_bootstrap: int,
                      seed: int, epc_networks: int = 1000) -> dict[str, object]:
     """The network stage of one contrast: subnetwork, hub table with stability, hub terms, unconnected genes.
 
-    ``contrast`` is ``None`` for a likelihood-ratio test (no bootstrap then: stability stays missing).
+    ``edges`` are STRING's (gene_a, gene_b, score), or the graph :func:`ppi_graph` made of them (jobs that
+    analyse several contrasts build it once). ``contrast`` is ``None`` for a likelihood-ratio test (no bootstrap
+    then: stability stays missing).
     Returns ``hubs``, ``terms``, ``unconnected`` (tables), ``graph`` (annotated, isolated nodes removed) and
     ``replicates`` (usable bootstrap replicates). STRING is keyed by symbol: a symbol shared by several gene ids
     enters through its highest-expressed gene (:mod:`trialrna.symbols`), in the network and in the bootstrap.
     """
-    ppi = ppi_graph(edges)
+    ppi = edges if isinstance(edges, nx.Graph) else ppi_graph(edges)
     de_table = one_gene_per_symbol(de_table, context="network")
     significant = de_genes(de_table, alpha=alpha, lfc_threshold=lfc_threshold)
     graph, isolated = split_isolated(contrast_subnetwork(ppi, significant, first_neighbours=first_neighbours))
@@ -376,3 +378,30 @@ def write_contrast_network(result: Mapping[str, object], *, hubs: str | Path, te
     cytoscape_edges(result["graph"], result["hubs"]).to_csv(cytoscape, sep="\t", index=False, float_format="%.6g")
     nx.write_graphml(result["graph"], graphml)
     plot_network(result["graph"], result["hubs"], figure, title=title, n_labels=n_labels, max_nodes=max_nodes)
+
+
+def analyse_contrasts(paths: Sequence[str], *, plans: Mapping[str, object], tables: Sequence[str | Path],
+                      ora: Sequence[str | Path], libraries: Sequence[str], outputs: Sequence[str | Path],
+                      kinds: Sequence[str], edges: pd.DataFrame, max_nodes: int, n_top: int, **options) -> None:
+    """:func:`analyse_contrast` and :func:`write_contrast_network` for several result paths of one job.
+
+    ``tables`` are the DE tables of ``paths``; ``ora`` their ORA tables (``libraries`` x up/down per path, in
+    that order); ``outputs`` the files of every path, ``kinds`` per path in the order of
+    :func:`write_contrast_network`'s arguments (hubs, terms, unconnected, cytoscape, graphml, figure).
+    """
+    from trialrna.contrasts import find_contrast
+    from trialrna.de import read_result_table
+    from trialrna.enrich import read_ora_tables
+
+    per_path = 2 * len(libraries)
+    names = ("hubs", "terms", "unconnected", "cytoscape", "graphml", "figure")
+    ppi = ppi_graph(edges)
+    for index, path in enumerate(paths):
+        fit, contrast = find_contrast(plans, path)
+        result = analyse_contrast(
+            read_result_table(tables[index]), ppi, design=fit.design,
+            contrast=contrast.vector(list(fit.design.columns)) if contrast else None,
+            ora=read_ora_tables(ora[index * per_path:(index + 1) * per_path]), n_top=n_top, **options)
+        files = outputs[index * len(kinds):(index + 1) * len(kinds)]
+        write_contrast_network(result, **dict(zip(names, files)), title=f"STRING network of {path}",
+                               n_labels=n_top, max_nodes=max_nodes)
