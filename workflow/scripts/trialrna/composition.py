@@ -252,14 +252,15 @@ def composition_change(composition: pd.DataFrame, metadata: pd.DataFrame, *, val
     for cell_type, subset in data.groupby("cell_type", sort=False):
         rows.extend({"cell_type": cell_type, "method": method, **row}
                     for row in test(subset, value=value, baseline=baseline, later=later))
-    table = pd.DataFrame(rows)
+    columns = ["cell_type", "term", "visit", "estimate", "se", "pvalue", "padj", "n_patients", "method", "note"]
+    table = pd.DataFrame(rows, columns=[column for column in columns if column != "padj"])
     table["padj"] = np.nan
     for _, index in table.groupby("term").groups.items():
         pvalues = table.loc[index, "pvalue"]
         usable = pvalues.notna()
         if usable.any():
             table.loc[pvalues.index[usable], "padj"] = false_discovery_control(pvalues[usable], method="bh")
-    return table[["cell_type", "term", "visit", "estimate", "se", "pvalue", "padj", "n_patients", "method", "note"]]
+    return table[columns]
 
 
 def _terms(visit: str) -> list[tuple[str, dict[str, float]]]:
@@ -282,11 +283,18 @@ def _mixed_model(data: pd.DataFrame, *, value: str, baseline: str, later: list[s
         exog = exog.drop(columns=dependent_columns(exog))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        result = MixedLM(data[value].to_numpy(float), exog, groups=data["patient"].to_numpy()).fit(reml=True)
+        try:
+            result = MixedLM(data[value].to_numpy(float), exog, groups=data["patient"].to_numpy()).fit(reml=True)
+        except (np.linalg.LinAlgError, ValueError) as error:  # e.g. a constant score: reported, not fatal
+            return [{"term": term, "visit": visit, "estimate": np.nan, "se": np.nan, "pvalue": np.nan,
+                     "n_patients": data.loc[data["timepoint"] == visit, "patient"].nunique(),
+                     "note": f"mixed model failed: {error}"} for visit in later for term, _ in _terms(visit)]
     note = "; ".join(sorted({str(w.message).split("\n")[0] for w in caught
                              if issubclass(w.category, ConvergenceWarning)}))
     fixed = list(exog.columns)
     params = result.fe_params.to_numpy()
+    # Linear combinations of the fixed effects by hand: statsmodels' t_test on MixedLM wants the variance
+    # parameters in its restriction matrix too.
     covariance = result.cov_params().loc[fixed, fixed].to_numpy()
     rows = []
     for visit in present:
