@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control, hypergeom
 
-from trialrna.enrich import collapse_redundant, over_representation, preranked_gsea, restrict_sets
+from trialrna.demo import planted_symbols
+from trialrna.enrich import GENE_SEPARATOR, collapse_redundant, over_representation, preranked_gsea, restrict_sets
 from trialrna.errors import InputError
 from trialrna.gene_sets import kegg_path, read_gmt, resolve_libraries, write_gmt
 from trialrna.manifest import verify_manifest
@@ -127,7 +128,11 @@ def test_planted_pathways_come_out_in_the_right_contrast_and_direction(longitudi
     up = over_representation(table, go, direction="up", **options)
     assert down.loc["GO:0001525", "padj"] < 0.05  # angiogenesis
     assert down.loc["GO:0030593", "padj"] < 0.05  # neutrophil chemotaxis
-    assert (up["padj"] >= 0.05).all() if not up.empty else True
+    # No planted gene carries an 'up' term. (A term resting on one unplanted gene, RBBP5, has padj 0.055 before the
+    # composition genes joined the demo and 0.039 after: MME brings 'response to estrogen' to the minimum size.)
+    planted = set(planted_symbols())
+    significant_up = up[up["padj"] < 0.05]
+    assert not any(planted & set(genes.split(GENE_SEPARATOR)) for genes in significant_up["genes"])
     kegg = over_representation(table, read_gmt(kegg_path()), direction="down", **options).set_index("term")
     assert kegg.loc["HIF-1 signaling pathway", "padj"] < 0.05
     assert kegg.loc["IL-17 signaling pathway", "padj"] < 0.05

@@ -19,6 +19,7 @@ from trialrna.coexpression import (
     variance_stabilise,
 )
 from trialrna.contrasts import find_contrast, plan_contrasts, scope_plans
+from trialrna.demo import program_names
 from trialrna.errors import InputError
 from trialrna.hubs import METHODS
 from trialrna.network import (
@@ -274,7 +275,7 @@ def test_planted_programme_forms_a_module_tied_to_response(planted_cohort, caplo
                                   powers=list(range(1, 13)), network_type="unsigned", r2_cut=0.85,
                                   min_module_size=20)
     modules = tables["modules"]
-    resistance = set(truth.loc[truth["program"] != "baseline_interferon", "gene_id"])
+    resistance = set(truth.loc[truth["program"].isin(program_names("resistance")), "gene_id"])
     planted_modules = modules[modules["gene_id"].isin(resistance)]["module"].value_counts()
     best = planted_modules.index[0]
     assert best != "M0" and planted_modules.iloc[0] >= 0.5 * len(resistance & set(modules["gene_id"]))

@@ -3,17 +3,23 @@
 The cohort is a phase II trial of eribulin + bevacizumab vs eribulin (1:1) with blood RNA-seq at three visits.
 Planted biology: non-responders on bevacizumab raise alternative pro-angiogenic, hypoxia (HIF1A target) and
 myeloid/neutrophil inflammation genes over treatment (weaker on eribulin alone), and responders carry a higher
-interferon signature at every visit. :func:`simulate_counts` returns the truth table so tests can check recovery.
+interferon signature at every visit. On top of that, the blood's cell composition shifts: the neutrophil share rises
+on treatment in every patient, whatever the response, which raises the neutrophil marker genes of the pinned TIL10
+reference and a few other neutrophil genes that follow nothing else (the composition followers).
+:func:`simulate_counts` returns the truth table so tests can check recovery.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 #: Where rule simulate_demo_counts writes: workflow-owned paths, so a copied demo config never overwrites a user's
 #: count table (the workflow writes only under results/).
@@ -48,6 +54,9 @@ class PlantedProgram:
     #: Upstream signals of the programme (cytokines that recruit and activate its other genes): the hubs the
     #: network stage should find.
     drivers: tuple[str, ...] = ()
+    #: ``resistance`` (changes over treatment in non-responders), ``response`` (differs between the groups at
+    #: every visit) or ``composition`` (follows the neutrophil share, the same in both groups).
+    kind: str = "resistance"
 
 
 _RESISTANCE_CONTRASTS = (
@@ -55,6 +64,10 @@ _RESISTANCE_CONTRASTS = (
     ("time_on_treatment_non_responders", "up"),
     ("interaction_end_of_treatment", "down"),  # responders' change minus non-responders' change
 )
+
+_COMPOSITION_CONTRASTS = tuple(
+    (f"time_{visit}_{group}", "up") for visit in ("on_treatment", "end_of_treatment")
+    for group in ("responders", "non_responders"))
 
 PLANTED_PROGRAMS: tuple[PlantedProgram, ...] = (
     PlantedProgram(
@@ -87,8 +100,35 @@ PLANTED_PROGRAMS: tuple[PlantedProgram, ...] = (
          "CXCL10", "STAT1", "IRF7"),
         (("response_baseline", "up"), ("response_on_treatment", "up"), ("response_end_of_treatment", "up")),
         "GO:0060337 type I interferon-mediated signaling pathway; KEGG Influenza A",
+        kind="response",
+    ),
+    # The neutrophil share rises on treatment in both groups: every time contrast goes up, the interaction does not
+    # move. The markers are TIL10's neutrophil genes (>= 3-fold above every other cell type, quanTIseq's RNA-seq
+    # noisy genes included; tests/test_composition.py checks the list against resources/cell_types) except FPR2,
+    # which is planted in myeloid_inflammation and stays there (one programme per gene).
+    PlantedProgram(
+        "neutrophil_share_markers",
+        ("ADGRG3", "BTNL8", "C5AR2", "CEACAM1", "CEP19", "CYP4F3", "DAPK2", "DGAT2", "DPEP3", "DYSF", "HAL",
+         "KCNJ15", "LRRC4", "LRRK2", "MGAM", "MME", "PPP1R3B", "REPS2", "TECPR2", "TMCC3", "TMEM154"),
+        _COMPOSITION_CONTRASTS,
+        "TIL10 neutrophil markers (quanTIseq); blood cell composition, not regulation",
+        kind="composition",
+    ),
+    # Neutrophil genes outside TIL10 that only follow the neutrophil share: DE over time, explained away once the
+    # design adjusts for the neutrophil score (trialrna.composition.composition_sensitivity).
+    PlantedProgram(
+        "neutrophil_share_followers",
+        ("ALPL", "AQP9", "CMTM2", "MNDA", "PADI4", "STEAP4", "VNN2", "TNFRSF10C"),
+        _COMPOSITION_CONTRASTS,
+        "neutrophil-expressed genes; blood cell composition, not regulation",
+        kind="composition",
     ),
 )
+#: Neutrophil share over visits, log2 fold from baseline: 0.8 at the first later visit, 1.0 at the last (as a
+#: function of the visit's position), plus a patient effect and a larger draw-to-draw effect (blood counts vary
+#: between draws), so the share is not a function of the visit alone and a design can adjust for it.
+NEUTROPHIL_LOG2_RISE = (0.6, 0.4)  # intercept and slope on the visit's position (0 at baseline, 1 at the last)
+NEUTROPHIL_PATIENT_SD, NEUTROPHIL_DRAW_SD = 0.3, 0.5
 
 
 def planted_symbols() -> list[str]:
@@ -96,11 +136,23 @@ def planted_symbols() -> list[str]:
     return [gene for program in PLANTED_PROGRAMS for gene in program.genes]
 
 
+def program_names(kind: str) -> list[str]:
+    """Names of the planted programmes of one kind (``resistance``, ``response`` or ``composition``)."""
+    return [program.name for program in PLANTED_PROGRAMS if program.kind == kind]
+
+
+def composition_symbols() -> list[str]:
+    """The genes of the composition programmes (neutrophil markers and followers)."""
+    return [gene for program in PLANTED_PROGRAMS if program.kind == "composition" for gene in program.genes]
+
+
 def demo_genes(annotation: pd.DataFrame, *, n_genes: int, seed: int) -> pd.DataFrame:
     """Pick ``n_genes`` real human genes: the planted ones, then protein-coding, then ncRNA.
 
     Each gene gets one Ensembl id that maps back to its symbol, so the demo exercises Ensembl-to-symbol mapping
-    without ambiguity. Returns ``gene_id``, ``symbol``, ``gene_type`` sorted by gene id.
+    without ambiguity. Returns ``gene_id``, ``symbol``, ``gene_type`` sorted by gene id, except that the composition
+    genes not drawn anyway take the rows of randomly chosen background genes: every other gene keeps its row, and
+    so its simulated counts, whether or not the composition programmes are planted.
     """
     # An Ensembl id shared by several Entrez genes maps to the lowest Entrez id (as trialrna.io.map_symbols does).
     primary = annotation[annotation["gene_id"] != ""].sort_values("entrez_id").drop_duplicates("gene_id")
@@ -110,6 +162,8 @@ def demo_genes(annotation: pd.DataFrame, *, n_genes: int, seed: int) -> pd.DataF
     missing = sorted(set(planted_symbols()) - set(planted["symbol"]))
     if missing:
         raise ValueError(f"planted genes without an unambiguous Ensembl id in the annotation: {missing}")
+    composition = planted[planted["symbol"].isin(composition_symbols())]
+    planted = planted[~planted.index.isin(composition.index)]
     rng = np.random.default_rng(seed)
     chosen = [planted]
     for gene_type in ("protein-coding", "ncRNA"):
@@ -120,7 +174,17 @@ def demo_genes(annotation: pd.DataFrame, *, n_genes: int, seed: int) -> pd.DataF
     genes = pd.concat(chosen)
     if len(genes) < n_genes:
         raise ValueError(f"the annotation offers only {len(genes)} unambiguous genes; asked for {n_genes}")
-    return genes.sort_values("gene_id")[["gene_id", "symbol", "gene_type"]].reset_index(drop=True)
+    genes = genes.sort_values("gene_id")[["gene_id", "symbol", "gene_type"]].reset_index(drop=True)
+    absent = composition[~composition["symbol"].isin(genes["symbol"])][["gene_id", "symbol", "gene_type"]]
+    background = np.flatnonzero(~genes["symbol"].isin([*planted["symbol"], *composition["symbol"]]))
+    if len(background) < len(absent):
+        # The smallest demos (the schema allows 100 genes) keep n_genes and plant the composition genes that fit.
+        log.warning("demo: %d genes leave room for %d of the %d composition genes", n_genes, len(background),
+                    len(absent))
+        absent = absent.iloc[: len(background)]
+    rows = np.sort(np.random.default_rng([seed, 2]).choice(background, size=len(absent), replace=False))
+    genes.iloc[rows] = absent.to_numpy()
+    return genes
 
 
 def simulate_clinical(*, n_patients: int = 60, seed: int, arms: Sequence[str] = ARMS,
@@ -196,8 +260,9 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     counts
         Integer counts, genes (index ``gene_id``) x samples.
     truth
-        ``gene_id, symbol, program, contrast, direction, planted_log2fc, pathways``: one row per planted gene
-        and expected contrast.
+        ``gene_id, symbol, program, contrast, direction, planted_log2fc, pathways, driver``: one row per planted
+        gene and expected contrast. For the composition programmes ``planted_log2fc`` is the mean rise at the last
+        visit.
     """
     rng = np.random.default_rng(seed)
     n_genes, n_samples = len(genes), len(samples)
@@ -220,7 +285,8 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     log_fold = np.zeros((n_genes, n_samples))
     patient_codes, patient_index = np.unique(meta["patient"], return_inverse=True)
     patient_sd = 0.3 * rng.lognormal(0, 0.4, n_genes)
-    log_fold += (rng.normal(0, 1, (n_genes, len(patient_codes))) * patient_sd[:, None])[:, patient_index]
+    patient_effect = (rng.normal(0, 1, (n_genes, len(patient_codes))) * patient_sd[:, None])[:, patient_index]
+    log_fold += patient_effect
     # Treatment changes every patient's blood (e.g. eribulin's myelosuppression), regardless of response.
     shared = rng.random(n_genes) < 0.05
     shared_effect = np.where(shared, rng.normal(0, 0.7, n_genes), 0.0) * np.log(2)
@@ -230,6 +296,8 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     symbol_row = {symbol: row for row, symbol in enumerate(genes["symbol"])}
     truth_rows = []
     for program in PLANTED_PROGRAMS:
+        if program.kind == "composition":
+            continue
         rows = [symbol_row[gene] for gene in program.genes if gene in symbol_row]
         effect = rng.uniform(*planted_log2fc, len(rows))
         if program.name == "baseline_interferon":
@@ -248,6 +316,32 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
     # numpy's negative binomial takes (n, p): n = 1/dispersion, p = n / (n + mean).
     size = 1.0 / dispersion[:, None]
     counts = rng.negative_binomial(size, size / (size + mean))
+
+    # The composition genes are simulated last, from their own random stream, and written over their rows: planting
+    # them leaves every other gene's counts exactly as they were (tests/test_composition.py checks it).
+    composition_rng = np.random.default_rng([seed, 2])
+    composition = [program for program in PLANTED_PROGRAMS if program.kind == "composition"]
+    rows = [symbol_row[gene] for program in composition for gene in program.genes if gene in symbol_row]
+    # Neutrophil genes are well expressed in whole blood (none barely detected), vary between patients like any gene,
+    # and change over visits only with the neutrophil share: no shared treatment effect, no response effect.
+    abundance = np.exp(composition_rng.normal(5.0, 1.0, len(rows))) / np.exp(log_abundance).sum()
+    scatter = composition_rng.lognormal(0, dispersion_scatter, len(rows))
+    composition_dispersion = (0.06 + 1.2 / np.maximum(abundance * 22e6, 0.5)) * scatter
+    # A share change scales every gene that only neutrophils express alike: one log2 factor per sample.
+    later = (np.asarray(visit) > 0).astype(float)
+    neutrophil = later * (NEUTROPHIL_LOG2_RISE[0] + NEUTROPHIL_LOG2_RISE[1] * visit_weight)
+    neutrophil = neutrophil + composition_rng.normal(0, NEUTROPHIL_PATIENT_SD, len(patient_codes))[patient_index]
+    neutrophil = neutrophil + composition_rng.normal(0, NEUTROPHIL_DRAW_SD, n_samples)
+    composition_mean = abundance[:, None] * library_size[None, :] * np.exp(
+        patient_effect[rows] + np.log(2) * neutrophil[None, :])
+    size = 1.0 / composition_dispersion[:, None]
+    counts[rows] = composition_rng.negative_binomial(size, size / (size + composition_mean))
+    for program in composition:
+        for gene in program.genes:
+            if gene in symbol_row:
+                for contrast, direction in program.contrasts:
+                    truth_rows.append((genes["gene_id"].iat[symbol_row[gene]], gene, program.name, contrast,
+                                       direction, sum(NEUTROPHIL_LOG2_RISE), program.pathways, False))
     count_table = pd.DataFrame(counts, index=pd.Index(genes["gene_id"], name="gene_id"), columns=samples["sample"])
     truth = pd.DataFrame(truth_rows, columns=["gene_id", "symbol", "program", "contrast", "direction",
                                               "planted_log2fc", "pathways", "driver"])
