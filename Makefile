@@ -1,5 +1,5 @@
 # make run: set up .venv if needed, run the workflow on the demo cohort, write results/report.html.
-# make test: set up .venv if needed, run the test suite.
+# make test: set up .venv if needed, run the test suite (make test-fast: unit tests only).
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -7,7 +7,7 @@ CORES ?= all
 PYTHON ?= python3
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test lint clean
+.PHONY: run test test-fast lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	pytest
+
+test-fast: $(STAMP)
+	pytest -m "not workflow and not slow"
 
 lint: $(STAMP)
 	ruff check .

@@ -23,7 +23,9 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/common.smk"
+include: "workflow/rules/planning.smk"
+include: "workflow/rules/targets.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/inputs.smk"
 include: "workflow/rules/qc.smk"
@@ -37,5 +39,5 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         final_outputs(),
-        "results/report/index.html",
+        results("report"),
     default_target: True

@@ -5,7 +5,7 @@
 
 The cohort comes from the demo generator (60 patients x 3 visits x 20,000 genes by default). Every design the
 workflow fits (three cross-sectional, one nested longitudinal with its LRT) is exported as a case folder; each
-case is fitted in a fresh process by trialrna (``trialrna.reference.fit_case``: the rule's fit, every Wald
+case is fitted in a fresh process by trialrna (``tests/deseq2_cases.py``: the rule's fit, every Wald
 contrast with apeGLM shrinkage, and the LRT, with ``--threads`` threads) and by R DESeq2 1.38
 (tests/fixtures/deseq2_reference.R: ``DESeq()`` for the Wald contrasts and again with ``test="LRT"``, serial as
 ``DESeq()`` runs by default, without shrinkage). Wall time and peak resident memory come from GNU time
@@ -31,14 +31,15 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
+sys.path[:0] = [str(ROOT / "workflow" / "scripts"), str(ROOT / "tests")]
+
+from deseq2_cases import R_SCRIPT, export_case  # noqa: E402
 
 from trialrna.annotation import read_gene_annotation  # noqa: E402
 from trialrna.contrasts import plan_contrasts  # noqa: E402
 from trialrna.de import filter_expressed  # noqa: E402
 from trialrna.demo import demo_genes, simulate_clinical, simulate_counts  # noqa: E402
 from trialrna.design import sample_metadata  # noqa: E402
-from trialrna.reference import R_SCRIPT, export_case  # noqa: E402
 
 TIMEPOINTS = ["baseline", "on_treatment", "end_of_treatment"]
 
@@ -70,8 +71,8 @@ def export_cohort(directory: Path, *, patients: int, genes: int, seed: int, gene
 
 
 def fit_in_python(case: Path, *, threads: int) -> tuple[float, float]:
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'workflow/scripts')!r}); "
-            f"from trialrna.reference import fit_case; fit_case({str(case)!r}, n_cpus={threads})")
+    code = (f"import sys; sys.path[:0] = [{str(ROOT / 'workflow/scripts')!r}, {str(ROOT / 'tests')!r}]; "
+            f"from deseq2_cases import fit_case; fit_case({str(case)!r}, n_cpus={threads})")
     return timed([sys.executable, "-c", code])
 
 

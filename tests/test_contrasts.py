@@ -117,7 +117,7 @@ def test_numeric_covariate_is_standardised_and_constant_ones_left_out():
 
 
 def test_unknown_covariate():
-    with pytest.raises(InputError, match="de.covariates batch are not columns"):
+    with pytest.raises(InputError, match="de.covariates: sample and clinical sheet column.s. batch missing"):
         plan_contrasts(cohort(FOUR), covariates=["batch"])
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from deseq2_cases import fit_case, load_case
 from pydeseq2.dds import DeseqDataSet
 
 from trialrna.de import dispersion_prior_variance_by_simulation
-from trialrna.reference import fit_case, load_case
 
 FIXTURES = Path(__file__).parent / "fixtures/deseq2"
 REQUIRED_CASES = ["small_paired", "small_nested", "large_paired", "large_nested"]

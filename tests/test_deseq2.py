@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from deseq2_cases import load_case
 from pydeseq2.utils import irls_solver, nbinomFn, nbinomGLM
 
 from trialrna import deseq2, pydeseq2_route
 from trialrna.de import likelihood_ratio_test, wald_test_contrasts
 from trialrna.dispersion import line_search_dispersion
 from trialrna.nb_glm import DesignBlocks, Posterior, irls, line_search
-from trialrna.reference import load_case
 
 FIXTURES = Path(__file__).parent / "fixtures/deseq2"
 
@@ -191,9 +191,8 @@ def test_too_few_samples_for_the_design():
 
 def test_real_dataset_agrees_with_r():
     """airway (four cell lines before and after dexamethasone; tests/data/airway), fitted as a paired design."""
+    from deseq2_cases import fit_case
     from test_de_vs_r import agreement, r_table
-
-    from trialrna.reference import fit_case
 
     tables, fit = fit_case(FIXTURES / "airway", n_cpus=2)
     table = tables["time_on_treatment_dexamethasone"]

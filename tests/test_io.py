@@ -95,7 +95,7 @@ def test_bad_counts_name_file_and_place(tmp_path, annotation, text, fragments):
 
 def test_salmon_without_gene_name_column(tmp_path, annotation):
     path = write(tmp_path, "s.tsv", "gene_id\tA\nG1\t1\n")
-    with pytest.raises(InputError, match="gene_name missing for counts.format nfcore_salmon"):
+    with pytest.raises(InputError, match="for counts.format nfcore_salmon, column.s. gene_name missing"):
         read_counts(path, fmt="nfcore_salmon", annotation=annotation)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
-from trialrna.qc import library_stats
+from trialrna.qc import library_stats, plot_correlation_heatmap, plot_library_stats, sample_correlation
 from trialrna.report import dominated_samples
 
 GENES = pd.DataFrame({"gene_id": ["ENSG00000244734", "ENSG00000141510", "G3"], "symbol": ["HBB", "TP53", "G3"]})
@@ -44,3 +45,16 @@ def test_report_lists_dominated_samples_with_gene_and_share():
         {"sample": "S3", "top gene": "G3", "gene id": "G3", "share of library": "100%"},
     ]
     assert dominated_samples(library_stats(counts(), max_gene_share=1.0)).empty
+
+
+def test_qc_figures_draw_samples_without_a_response_group(tmp_path):
+    """NE patients have no group: their colour bar cells are grey, not a colour name imshow cannot read."""
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(rng.poisson(50, size=(40, 6)), index=[f"G{i}" for i in range(40)],
+                        columns=[f"S{i}" for i in range(6)])
+    metadata = pd.DataFrame({"sample": data.columns, "timepoint": pd.Categorical(["baseline", "on_treatment"] * 3),
+                             "group": ["responder", "non_responder", None] * 2, "arm": ["a"] * 6,
+                             "patient": ["P1", "P1", "P2", "P2", "P3", "P3"]})
+    plot_correlation_heatmap(sample_correlation(data, n_top_genes=40), metadata, tmp_path / "heatmap.png")
+    plot_library_stats(library_stats(data), metadata, tmp_path / "libraries.png")
+    assert (tmp_path / "heatmap.png").stat().st_size > 0 and (tmp_path / "libraries.png").stat().st_size > 0

@@ -359,3 +359,16 @@ def test_coexpression_notes_the_small_sample_and_single_group_warnings():
         "co-expression modules from 8 samples: WGCNA advises at least 15; treat modules and their trait "
         "correlations as exploratory",
         "response cannot be correlated with the modules: only responders among the samples"]
+
+
+def test_findings_count_the_genes_the_summary_counts_under_a_fold_change_threshold():
+    """The page and de/summary.tsv apply one rule (trialrna.vocabulary.significant): with de.lfc_threshold 0.5 the
+    gene with log2FC 0.1 and padj 1e-4 is not a finding, in either."""
+    from trialrna.de_plots import summarise
+
+    table = key_table(n_hits=3)  # padj 1e-4 for log2FC 1.0, -2.0 and 0.1
+    summary = summarise({KEY: table}, alpha=0.05, lfc_threshold=0.5)
+    assert (summary.loc[0, "up"], summary.loc[0, "down"]) == (1, 1)
+    said = " ".join(say(key_table=table, lfc_threshold=0.5))
+    assert f"2 genes changed differently between responders and non-responders ({KEY}: 1 rose more" in said
+    assert "3 genes" in " ".join(say(key_table=table, lfc_threshold=0.0))

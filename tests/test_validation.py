@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from trialrna.cohort import check_count_table, load_counts, load_sample_metadata
-from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
+from trialrna.layout import RESULTS
 from trialrna.validation import check_demo_counts_path, match_counts_to_samples, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +134,8 @@ def test_all_zero_sample(tmp_path):
 
 def test_demo_config_simulates_into_results():
     config = demo_config()
-    assert config["demo"]["simulate"] and config["counts"]["path"] == DEMO_COUNTS == "results/demo/counts.tsv"
+    assert config["demo"]["simulate"]
+    assert config["counts"]["path"] == RESULTS.file("demo_counts") == "results/demo/counts.tsv"
     check_demo_counts_path(simulate=True, counts_path=config["counts"]["path"], source="config.yaml")
     check_demo_counts_path(simulate=True, counts_path="./results/demo/counts.tsv", source="config.yaml")
     check_demo_counts_path(simulate=False, counts_path="data/counts.tsv", source="config.yaml")

@@ -6,21 +6,21 @@ rule clinical_endpoints:
         clinical=config["clinical"]["sheet"],
     output:
         rates=report(
-            "results/clinical/response_rates.tsv",
+            results("response_rates"),
             caption="../report/response_rates.rst",
             category="Clinical endpoints",
         ),
         differences=report(
-            "results/clinical/response_rate_differences.tsv",
+            results("response_rate_differences"),
             caption="../report/response_rate_differences.rst",
             category="Clinical endpoints",
         ),
         survival=report(
-            "results/clinical/survival.tsv",
+            results("survival"),
             caption="../report/survival.rst",
             category="Clinical endpoints",
         ),
-        biomarkers="results/clinical/biomarkers.tsv",
+        biomarkers=results("biomarkers"),
     params:
         response_rule=config["response"]["rule"],
         evaluable_only=config["clinical"]["evaluable_only"],
@@ -29,13 +29,13 @@ rule clinical_endpoints:
         control_arm=config["clinical"]["control_arm"],
         biomarkers=config["clinical"]["biomarkers"],
     log:
-        "results/logs/clinical/endpoints.log",
+        logs("clinical/endpoints"),
     benchmark:
-        "results/benchmarks/clinical/endpoints.tsv"
+        benchmarks("clinical/endpoints")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(5),
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
     conda:
         ENV
     script:
@@ -47,7 +47,7 @@ rule clinical_kaplan_meier:
         clinical=config["clinical"]["sheet"],
     output:
         report(
-            "results/clinical/km_{endpoint}.png",
+            results("kaplan_meier_figure"),
             caption="../report/kaplan_meier.rst",
             category="Clinical endpoints",
         ),
@@ -56,13 +56,13 @@ rule clinical_kaplan_meier:
     wildcard_constraints:
         endpoint="pfs|os",
     log:
-        "results/logs/clinical/km_{endpoint}.log",
+        logs("clinical/km_{endpoint}"),
     benchmark:
-        "results/benchmarks/clinical/km_{endpoint}.tsv"
+        benchmarks("clinical/km_{endpoint}")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(5),
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
     conda:
         ENV
     script:
@@ -72,24 +72,23 @@ rule clinical_kaplan_meier:
 rule sample_flow:
     input:
         clinical=config["clinical"]["sheet"],
-        metadata="results/samples/sample_metadata.tsv",
+        metadata=results("sample_metadata"),
+        plan=results("de_plan"),
     output:
-        table="results/clinical/sample_flow.tsv",
+        table=results("sample_flow"),
         figure=report(
-            "results/clinical/sample_flow.png",
+            results("sample_flow_figure"),
             caption="../report/sample_flow.rst",
             category="Clinical endpoints",
         ),
-    params:
-        covariates=config["de"]["covariates"],
     log:
-        "results/logs/clinical/sample_flow.log",
+        logs("clinical/sample_flow"),
     benchmark:
-        "results/benchmarks/clinical/sample_flow.tsv"
+        benchmarks("clinical/sample_flow")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(5),
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
     conda:
         ENV
     script:
@@ -104,23 +103,23 @@ if config["clinical"]["adverse_events"]:
             clinical=config["clinical"]["sheet"],
         output:
             summary=report(
-                "results/clinical/safety_summary.tsv",
+                results("safety_summary"),
                 caption="../report/safety.rst",
                 category="Clinical endpoints",
             ),
             terms=report(
-                "results/clinical/safety_terms.tsv",
+                results("safety_terms"),
                 caption="../report/safety_terms.rst",
                 category="Clinical endpoints",
             ),
         log:
-            "results/logs/clinical/safety.log",
+            logs("clinical/safety"),
         benchmark:
-            "results/benchmarks/clinical/safety.tsv"
+            benchmarks("clinical/safety")
         threads: 1
         resources:
-            mem_mb=mem_mb(1000),
-            runtime=runtime(5),
+            mem_mb=scaled(1000),
+            runtime=scaled(5),
         conda:
             ENV
         script:
@@ -134,23 +133,23 @@ if config["clinical"]["qlq_c30"]:
             answers=config["clinical"]["qlq_c30"],
             clinical=config["clinical"]["sheet"],
         output:
-            scores="results/clinical/qlq_c30_scores.tsv",
-            change="results/clinical/qlq_c30_change.tsv",
+            scores=results("qlq_c30_scores"),
+            change=results("qlq_c30_change"),
             figure=report(
-                "results/clinical/qlq_c30_change.png",
+                results("qlq_c30_figure"),
                 caption="../report/qlq_c30.rst",
                 category="Clinical endpoints",
             ),
         params:
             timepoints=config["timepoints"],
         log:
-            "results/logs/clinical/qlq_c30.log",
+            logs("clinical/qlq_c30"),
         benchmark:
-            "results/benchmarks/clinical/qlq_c30.tsv"
+            benchmarks("clinical/qlq_c30")
         threads: 1
         resources:
-            mem_mb=mem_mb(1000),
-            runtime=runtime(5),
+            mem_mb=scaled(1000),
+            runtime=scaled(5),
         conda:
             ENV
         script:

@@ -1,5 +1,5 @@
 # Simulated counts for the demo cohort, from the committed demo sheets; off for real studies. The outputs are
-# fixed paths under results/ (counts.path must name DEMO_COUNTS, checked in common.smk), never a user's file.
+# fixed paths under results/ (counts.path must name it, checked in planning.smk), never a user's file.
 if config["demo"]["simulate"]:
 
     rule simulate_demo_counts:
@@ -8,20 +8,20 @@ if config["demo"]["simulate"]:
             clinical=config["clinical"]["sheet"],
             annotation=ANNOTATION,
         output:
-            counts=DEMO_COUNTS,
-            truth=DEMO_TRUTH,
+            counts=results("demo_counts"),
+            truth=results("demo_truth"),
         params:
             n_genes=config["demo"]["n_genes"],
             seed=config["seed"],
             timepoints=config["timepoints"],
         log:
-            "results/logs/simulate_demo_counts.log",
+            logs("simulate_demo_counts"),
         benchmark:
-            "results/benchmarks/simulate_demo_counts.tsv"
+            benchmarks("simulate_demo_counts")
         threads: 1
         resources:
-            mem_mb=mem_mb(2000),
-            runtime=runtime(10),
+            mem_mb=scaled(2000),
+            runtime=scaled(10),
         conda:
             ENV
         script:

@@ -8,14 +8,14 @@ for _scope, _plan in DE_PLANS.items():
             name:
                 de_rule_name(_scope, _fit)
             input:
-                counts="results/counts/counts.tsv",
-                genes="results/counts/genes.tsv",
-                metadata="results/samples/sample_metadata.tsv",
+                counts=results("counts"),
+                genes=results("genes"),
+                plan=results("de_plan"),
             output:
-                tables=[f"results/de/{_scope}{name}.tsv" for name in _names],
+                tables=[results("de_table", path=f"{_scope}{name}") for name in _names],
                 figures=[
                     report(
-                        f"results/de/plots/{_scope}{name}.{kind}.png",
+                        results("de_figure", path=f"{_scope}{name}", kind=kind),
                         caption=f"../report/de_{kind}.rst",
                         category="Differential expression",
                         subcategory=f"{_scope}{name}",
@@ -28,37 +28,30 @@ for _scope, _plan in DE_PLANS.items():
                 fit=_fit.name,
                 names=_names,
                 lfc_threshold=config["de"]["lfc_threshold"],
-                covariates=config["de"]["covariates"],
-                per_arm=config["de"]["per_arm"],
                 alpha=config["de"]["alpha"],
                 min_count=config["de"]["min_count"],
                 min_samples=config["de"]["min_samples"],
             log:
-                f"results/logs/de/{_scope}{_fit.name}.log",
+                logs(f"de/{_scope}{_fit.name}"),
             benchmark:
-                f"results/benchmarks/de/{_scope}{_fit.name}.tsv"
+                benchmarks(f"de/{_scope}{_fit.name}")
             threads: config["de"]["threads"]
             resources:
-                mem_mb=mem_mb(2000, 25),
-                runtime=runtime(30, 1),
+                mem_mb=scaled(2000, 25),
+                runtime=scaled(30, 1),
             conda:
                 ENV
             script:
                 "../scripts/de_fit.py"
 
 
-rule de_summary:
+rule de_plan:
     input:
-        tables=de_tables(),
-        metadata="results/samples/sample_metadata.tsv",
+        results("sample_metadata"),
     output:
-        summary=report(
-            "results/de/summary.tsv",
-            caption="../report/de_summary.rst",
-            category="Differential expression",
-        ),
+        plan=results("de_plan"),
         contrasts=report(
-            "results/de/contrasts.tsv",
+            results("de_contrasts"),
             caption="../report/de_contrasts.rst",
             category="Differential expression",
         ),
@@ -66,16 +59,40 @@ rule de_summary:
         covariates=config["de"]["covariates"],
         per_arm=config["de"]["per_arm"],
         response_rule=config["response"]["rule"],
+    log:
+        logs("de/plan"),
+    benchmark:
+        benchmarks("de/plan")
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
+    conda:
+        ENV
+    script:
+        "../scripts/de_plan.py"
+
+
+rule de_summary:
+    input:
+        de_tables(),
+    output:
+        report(
+            results("de_summary"),
+            caption="../report/de_summary.rst",
+            category="Differential expression",
+        ),
+    params:
         alpha=config["de"]["alpha"],
         lfc_threshold=config["de"]["lfc_threshold"],
     log:
-        "results/logs/de/summary.log",
+        logs("de/summary"),
     benchmark:
-        "results/benchmarks/de/summary.tsv"
+        benchmarks("de/summary")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, 2),
-        runtime=runtime(5),
+        mem_mb=scaled(1000, 2),
+        runtime=scaled(5),
     conda:
         ENV
     script:

@@ -11,7 +11,7 @@ rule gene_set_manifest:
         list(LIBRARIES.values()),
     output:
         report(
-            "results/enrichment/gene_sets.tsv",
+            results("gene_sets"),
             caption="../report/gene_sets.rst",
             category="Enrichment",
         ),
@@ -19,13 +19,13 @@ rule gene_set_manifest:
         libraries=LIBRARIES,
         pinned_manifest=str(WORKFLOW_ROOT / "resources" / "gene_sets" / "MANIFEST.tsv"),
     log:
-        "results/logs/enrichment/gene_sets.log",
+        logs("enrichment/gene_sets"),
     benchmark:
-        "results/benchmarks/enrichment/gene_sets.tsv"
+        benchmarks("enrichment/gene_sets")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(5),
+        mem_mb=scaled(1000),
+        runtime=scaled(5),
     conda:
         ENV
     script:
@@ -34,18 +34,18 @@ rule gene_set_manifest:
 
 rule enrichment_ora:
     input:
-        table="results/de/{path}.tsv",
+        table=results("de_table"),
         libraries=list(LIBRARIES.values()),
     output:
         tables=ora_tables("{path}"),
         dot=report(
-            "results/enrichment/{path}/dotplot.png",
+            results("ora_dotplot"),
             caption="../report/enrichment_dotplot.rst",
             category="Enrichment",
             subcategory="{path}",
         ),
         bar=report(
-            "results/enrichment/{path}/barplot.png",
+            results("ora_barplot"),
             caption="../report/enrichment_barplot.rst",
             category="Enrichment",
             subcategory="{path}",
@@ -59,13 +59,13 @@ rule enrichment_ora:
         alpha=config["enrichment"]["alpha"],
         top_terms=config["enrichment"]["top_terms"],
     log:
-        "results/logs/enrichment/{path}/ora.log",
+        logs("enrichment/{path}/ora"),
     benchmark:
-        "results/benchmarks/enrichment/{path}/ora.tsv"
+        benchmarks("enrichment/{path}/ora")
     threads: 1
     resources:
-        mem_mb=mem_mb(1500),
-        runtime=runtime(10),
+        mem_mb=scaled(1500),
+        runtime=scaled(10),
     conda:
         ENV
     script:
@@ -74,12 +74,12 @@ rule enrichment_ora:
 
 rule enrichment_gsea:
     input:
-        table="results/de/{path}.tsv",
+        table=results("de_table"),
         library=lambda wildcards: LIBRARIES[wildcards.library],
     output:
-        table="results/enrichment/{path}/{library}.gsea.tsv",
+        table=results("gsea_table"),
         figure=report(
-            "results/enrichment/{path}/{library}.gsea.png",
+            results("gsea_figure"),
             caption="../report/gsea.rst",
             category="Enrichment",
             subcategory="{path}",
@@ -91,13 +91,13 @@ rule enrichment_gsea:
         permutations=config["enrichment"]["gsea"]["permutations"],
         seed=config["seed"],
     log:
-        "results/logs/enrichment/{path}/{library}.gsea.log",
+        logs("enrichment/{path}/{library}.gsea"),
     benchmark:
-        "results/benchmarks/enrichment/{path}/{library}.gsea.tsv"
+        benchmarks("enrichment/{path}/{library}.gsea")
     threads: config["enrichment"]["gsea"]["threads"]
     resources:
-        mem_mb=mem_mb(2000),
-        runtime=runtime(60),
+        mem_mb=scaled(2000),
+        runtime=scaled(60),
     conda:
         ENV
     script:
@@ -109,9 +109,9 @@ rule enrichment_heatmap:
         tables=[table for path in de_paths() for table in ora_tables(path)],
         libraries=list(LIBRARIES.values()),
     output:
-        table="results/enrichment/heatmap.tsv",
+        table=results("enrichment_heatmap"),
         figure=report(
-            "results/enrichment/heatmap.png",
+            results("enrichment_heatmap_figure"),
             caption="../report/enrichment_heatmap.rst",
             category="Enrichment",
         ),
@@ -119,13 +119,13 @@ rule enrichment_heatmap:
         libraries=LIBRARIES,
         alpha=config["enrichment"]["alpha"],
     log:
-        "results/logs/enrichment/heatmap.log",
+        logs("enrichment/heatmap"),
     benchmark:
-        "results/benchmarks/enrichment/heatmap.tsv"
+        benchmarks("enrichment/heatmap")
     threads: 1
     resources:
-        mem_mb=mem_mb(2000),
-        runtime=runtime(10),
+        mem_mb=scaled(2000),
+        runtime=scaled(10),
     conda:
         ENV
     script:

@@ -6,19 +6,19 @@ rule sample_metadata:
         samples=config["samples"],
         clinical=config["clinical"]["sheet"],
     output:
-        "results/samples/sample_metadata.tsv",
+        results("sample_metadata"),
     params:
         timepoints=config["timepoints"],
         response_rule=config["response"]["rule"],
         schema_dir=str(SCHEMAS),
     log:
-        "results/logs/sample_metadata.log",
+        logs("sample_metadata"),
     benchmark:
-        "results/benchmarks/sample_metadata.tsv"
+        benchmarks("sample_metadata")
     threads: 1
     resources:
-        mem_mb=mem_mb(500),
-        runtime=runtime(5),
+        mem_mb=scaled(500),
+        runtime=scaled(5),
     conda:
         ENV
     script:
@@ -28,24 +28,24 @@ rule sample_metadata:
 rule prepare_counts:
     input:
         counts=config["counts"]["path"],
-        metadata="results/samples/sample_metadata.tsv",
+        metadata=results("sample_metadata"),
         annotation=ANNOTATION,
     output:
-        counts="results/counts/counts.tsv",
-        genes="results/counts/genes.tsv",
-        gene_id_summary="results/counts/gene_id_summary.tsv",
+        counts=results("counts"),
+        genes=results("genes"),
+        gene_id_summary=results("gene_id_summary"),
     params:
         fmt=config["counts"]["format"],
         samples_source=config["samples"],
         min_annotated_share=config["qc"]["min_annotated_share"],
     log:
-        "results/logs/prepare_counts.log",
+        logs("prepare_counts"),
     benchmark:
-        "results/benchmarks/prepare_counts.tsv"
+        benchmarks("prepare_counts")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, 12),
-        runtime=runtime(10),
+        mem_mb=scaled(1000, 12),
+        runtime=scaled(10),
     conda:
         ENV
     script:

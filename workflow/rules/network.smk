@@ -5,17 +5,17 @@ rule network_string:
     input:
         [path for key in ("links", "info", "aliases") if (path := config["network"]["ppi"][key])],
     output:
-        "results/network/string_edges.tsv",
+        results("string_edges"),
     params:
         ppi=config["network"]["ppi"],
     log:
-        "results/logs/network/string.log",
+        logs("network/string"),
     benchmark:
-        "results/benchmarks/network/string.tsv"
+        benchmarks("network/string")
     threads: 1
     resources:
-        mem_mb=mem_mb(2000, 3),
-        runtime=runtime(10),
+        mem_mb=scaled(2000, 3),
+        runtime=scaled(10),
     conda:
         ENV
     script:
@@ -24,17 +24,17 @@ rule network_string:
 
 rule network_vst:
     input:
-        counts="results/counts/counts.tsv",
+        counts=results("counts"),
     output:
-        "results/network/vst.tsv",
+        results("vst"),
     log:
-        "results/logs/network/vst.log",
+        logs("network/vst"),
     benchmark:
-        "results/benchmarks/network/vst.tsv"
+        benchmarks("network/vst")
     threads: config["network"]["threads"]
     resources:
-        mem_mb=mem_mb(1500, 8),
-        runtime=runtime(20),
+        mem_mb=scaled(1500, 8),
+        runtime=scaled(20),
     conda:
         ENV
     script:
@@ -43,35 +43,35 @@ rule network_vst:
 
 rule network_coexpression:
     input:
-        vst="results/network/vst.tsv",
-        metadata="results/samples/sample_metadata.tsv",
-        genes="results/counts/genes.tsv",
+        vst=results("vst"),
+        metadata=results("sample_metadata"),
+        genes=results("genes"),
     output:
-        soft_threshold="results/network/coexpression/soft_threshold.tsv",
-        modules="results/network/coexpression/modules.tsv",
-        eigengenes="results/network/coexpression/eigengenes.tsv",
-        module_traits="results/network/coexpression/module_traits.tsv",
-        notes="results/network/coexpression/notes.tsv",
+        soft_threshold=results("soft_threshold"),
+        modules=results("modules"),
+        eigengenes=results("eigengenes"),
+        module_traits=results("module_traits"),
+        notes=results("coexpression_notes"),
         soft_threshold_figure=report(
-            "results/network/coexpression/soft_threshold.png",
+            results("soft_threshold_figure"),
             caption="../report/soft_threshold.rst",
             category="Network",
         ),
         module_traits_figure=report(
-            "results/network/coexpression/module_traits.png",
+            results("module_traits_figure"),
             caption="../report/module_traits.rst",
             category="Network",
         ),
     params:
         options=config["network"]["coexpression"],
     log:
-        "results/logs/network/coexpression.log",
+        logs("network/coexpression"),
     benchmark:
-        "results/benchmarks/network/coexpression.tsv"
+        benchmarks("network/coexpression")
     threads: 1
     resources:
-        mem_mb=mem_mb(3000),
-        runtime=runtime(30),
+        mem_mb=scaled(3000),
+        runtime=scaled(30),
     conda:
         ENV
     script:
@@ -85,23 +85,24 @@ for _scope, _paths in network_paths_by_scope().items():
         name:
             network_rule_name(_scope)
         input:
-            tables=[f"results/de/{path}.tsv" for path in _paths],
-            edges="results/network/string_edges.tsv",
-            vst="results/network/vst.tsv",
-            metadata="results/samples/sample_metadata.tsv",
-            genes="results/counts/genes.tsv",
-            modules="results/network/coexpression/modules.tsv",
+            tables=[results("de_table", path=path) for path in _paths],
+            edges=results("string_edges"),
+            vst=results("vst"),
+            metadata=results("sample_metadata"),
+            plan=results("de_plan"),
+            genes=results("genes"),
+            modules=results("modules"),
             ora=[table for path in _paths for table in ora_tables(path)],
         output:
             [
                 report(
-                    f"results/network/{path}.{kind}",
+                    results("network_file", path=path, kind=kind),
                     caption="../report/network.rst",
                     category="Network",
                     subcategory=path,
                 )
                 if kind == "network.png"
-                else f"results/network/{path}.{kind}"
+                else results("network_file", path=path, kind=kind)
                 for path in _paths
                 for kind in NETWORK_KINDS
             ],
@@ -109,8 +110,6 @@ for _scope, _paths in network_paths_by_scope().items():
             paths=_paths,
             kinds=NETWORK_KINDS,
             libraries=list(LIBRARIES),
-            covariates=config["de"]["covariates"],
-            per_arm=config["de"]["per_arm"],
             max_nodes=config["network"]["max_nodes_drawn"],
             options={
                 "alpha": config["de"]["alpha"],
@@ -123,13 +122,13 @@ for _scope, _paths in network_paths_by_scope().items():
                 "seed": config["seed"],
             },
         log:
-            f"results/logs/network/{_scope}hubs.log",
+            logs(f"network/{_scope}hubs"),
         benchmark:
-            f"results/benchmarks/network/{_scope}hubs.tsv"
+            benchmarks(f"network/{_scope}hubs")
         threads: 1
         resources:
-            mem_mb=mem_mb(2000, 3),
-            runtime=runtime(30),
+            mem_mb=scaled(2000, 3),
+            runtime=scaled(30),
         conda:
             ENV
         script:
@@ -141,26 +140,26 @@ if KEY_CONTRAST in network_paths():
 
     rule network_hub_score:
         input:
-            hubs=f"results/network/{KEY_CONTRAST}.hubs.tsv",
-            vst="results/network/vst.tsv",
-            metadata="results/samples/sample_metadata.tsv",
+            hubs=results("network_file", path=KEY_CONTRAST, kind="hubs.tsv"),
+            vst=results("vst"),
+            metadata=results("sample_metadata"),
             clinical=config["clinical"]["sheet"],
         output:
-            scores="results/network/hub_score.tsv",
-            associations="results/network/hub_score_endpoints.tsv",
+            scores=results("hub_score"),
+            associations=results("hub_score_endpoints"),
         params:
             key=KEY_CONTRAST,
             n_top=config["network"]["top_hubs"],
             baseline=config["timepoints"][0],
             rule=config["response"]["rule"],
         log:
-            "results/logs/network/hub_score.log",
+            logs("network/hub_score"),
         benchmark:
-            "results/benchmarks/network/hub_score.tsv"
+            benchmarks("network/hub_score")
         threads: 1
         resources:
-            mem_mb=mem_mb(1500, 3),
-            runtime=runtime(10),
+            mem_mb=scaled(1500, 3),
+            runtime=scaled(10),
         conda:
             ENV
         script:

@@ -3,26 +3,26 @@
 
 rule qc_library_stats:
     input:
-        counts="results/counts/counts.tsv",
-        genes="results/counts/genes.tsv",
-        metadata="results/samples/sample_metadata.tsv",
+        counts=results("counts"),
+        genes=results("genes"),
+        metadata=results("sample_metadata"),
     output:
-        table="results/qc/library_stats.tsv",
+        table=results("library_stats"),
         figure=report(
-            "results/qc/library_sizes.png",
+            results("library_sizes_figure"),
             caption="../report/library_sizes.rst",
             category="Quality control",
         ),
     params:
         max_gene_share=config["qc"]["max_gene_share"],
     log:
-        "results/logs/qc_library_stats.log",
+        logs("qc_library_stats"),
     benchmark:
-        "results/benchmarks/qc_library_stats.tsv"
+        benchmarks("qc_library_stats")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, 6),
-        runtime=runtime(10),
+        mem_mb=scaled(1000, 6),
+        runtime=scaled(10),
     conda:
         ENV
     script:
@@ -31,25 +31,25 @@ rule qc_library_stats:
 
 rule qc_pca:
     input:
-        counts="results/counts/counts.tsv",
-        metadata="results/samples/sample_metadata.tsv",
+        counts=results("counts"),
+        metadata=results("sample_metadata"),
     output:
-        table="results/qc/pca.tsv",
+        table=results("pca"),
         figure=report(
-            "results/qc/pca.png", caption="../report/pca.rst", category="Quality control"
+            results("pca_figure"), caption="../report/pca.rst", category="Quality control"
         ),
     params:
         n_top_genes=config["qc"]["n_top_genes"],
         n_components=config["qc"]["n_components"],
         seed=config["seed"],
     log:
-        "results/logs/qc_pca.log",
+        logs("qc_pca"),
     benchmark:
-        "results/benchmarks/qc_pca.tsv"
+        benchmarks("qc_pca")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, 10),
-        runtime=runtime(10),
+        mem_mb=scaled(1000, 10),
+        runtime=scaled(10),
     conda:
         ENV
     script:
@@ -58,12 +58,12 @@ rule qc_pca:
 
 rule qc_correlation:
     input:
-        counts="results/counts/counts.tsv",
-        metadata="results/samples/sample_metadata.tsv",
+        counts=results("counts"),
+        metadata=results("sample_metadata"),
     output:
-        table="results/qc/outliers.tsv",
+        table=results("outliers"),
         figure=report(
-            "results/qc/sample_correlation.png",
+            results("correlation_figure"),
             caption="../report/sample_correlation.rst",
             category="Quality control",
         ),
@@ -71,13 +71,13 @@ rule qc_correlation:
         n_top_genes=config["qc"]["n_top_genes"],
         outlier_mads=config["qc"]["outlier_mads"],
     log:
-        "results/logs/qc_correlation.log",
+        logs("qc_correlation"),
     benchmark:
-        "results/benchmarks/qc_correlation.tsv"
+        benchmarks("qc_correlation")
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, 10),
-        runtime=runtime(10),
+        mem_mb=scaled(1000, 10),
+        runtime=scaled(10),
     conda:
         ENV
     script:

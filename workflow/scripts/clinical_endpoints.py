@@ -2,6 +2,7 @@
 from trialrna.cohort import read_clinical
 from trialrna.endpoints import biomarker_associations, control_arm, rate_differences, response_rates, survival_table
 from trialrna.logs import logged
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     params = snakemake.params
@@ -9,10 +10,7 @@ with logged(snakemake.log[0]):
     control = control_arm(sorted(clinical["arm"].unique()), params.control_arm)
     rates = response_rates(clinical, evaluable_only=params.evaluable_only,
                            sd_duration_column=params.sd_duration_column, cbr_min_sd_weeks=params.cbr_min_sd_weeks)
-    rates.to_csv(snakemake.output.rates, sep="\t", index=False, float_format="%.6g")
-    rate_differences(rates, control=control).to_csv(snakemake.output.differences, sep="\t", index=False,
-                                                     float_format="%.6g")
-    survival_table(clinical, control=control).to_csv(snakemake.output.survival, sep="\t", index=False,
-                                                     float_format="%.6g")
-    biomarker_associations(clinical, biomarkers=params.biomarkers).to_csv(snakemake.output.biomarkers, sep="\t",
-                                                                          index=False, float_format="%.6g")
+    write_table(rates, snakemake.output.rates)
+    write_table(rate_differences(rates, control=control), snakemake.output.differences)
+    write_table(survival_table(clinical, control=control), snakemake.output.survival)
+    write_table(biomarker_associations(clinical, biomarkers=params.biomarkers), snakemake.output.biomarkers)

@@ -2,10 +2,11 @@
 from trialrna.cohort import read_sheet
 from trialrna.logs import logged
 from trialrna.qlq_c30 import change_from_baseline, plot_change, score_qlq_c30
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     scores = score_qlq_c30(read_sheet(snakemake.input.answers))
-    scores.to_csv(snakemake.output.scores, sep="\t", index=False, float_format="%.4g")
+    write_table(scores, snakemake.output.scores)
     change = change_from_baseline(scores, read_sheet(snakemake.input.clinical), visits=snakemake.params.timepoints)
-    change.to_csv(snakemake.output.change, sep="\t", index=False, float_format="%.4g")
+    write_table(change, snakemake.output.change)
     plot_change(change, snakemake.output.figure)

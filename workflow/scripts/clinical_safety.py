@@ -2,8 +2,9 @@
 from trialrna.cohort import read_sheet
 from trialrna.logs import logged
 from trialrna.safety import common_terms, safety_summary
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     events, clinical = read_sheet(snakemake.input.events), read_sheet(snakemake.input.clinical)
-    safety_summary(events, clinical).to_csv(snakemake.output.summary, sep="\t", index=False, float_format="%.4g")
-    common_terms(events, clinical).to_csv(snakemake.output.terms, sep="\t", index=False, float_format="%.4g")
+    write_table(safety_summary(events, clinical), snakemake.output.summary)
+    write_table(common_terms(events, clinical), snakemake.output.terms)

@@ -3,12 +3,13 @@ from trialrna.de import read_result_table
 from trialrna.enrich import plot_running_scores, preranked_gsea
 from trialrna.gene_sets import read_gmt
 from trialrna.logs import logged
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     table, result = preranked_gsea(read_result_table(snakemake.input.table), read_gmt(snakemake.input.library),
                                    min_size=snakemake.params.min_size, max_size=snakemake.params.max_size,
                                    permutations=snakemake.params.permutations, seed=snakemake.params.seed,
                                    threads=snakemake.threads)
-    table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
+    write_table(table, snakemake.output.table)
     plot_running_scores(result, table, snakemake.output.figure, alpha=snakemake.params.alpha,
                         title=f"{snakemake.wildcards.path}: {snakemake.wildcards.library}")

@@ -1,8 +1,9 @@
 """Rule enrichment_ora: ORA of the up and of the down genes of one contrast in every library, with dot and bar plots."""
 from trialrna.de import read_result_table
-from trialrna.enrich import over_representation_by_library, plot_bar, plot_dot, top_terms
+from trialrna.enrich import over_representation_by_library, plot_terms, top_terms
 from trialrna.gene_sets import read_gmt
 from trialrna.logs import logged
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     params = snakemake.params
@@ -11,7 +12,7 @@ with logged(snakemake.log[0]):
                                             lfc_threshold=params.lfc_threshold, min_size=params.min_size,
                                             max_size=params.max_size)
     for table, path in zip(tables.values(), snakemake.output.tables):
-        table.to_csv(path, sep="\t", index=False, float_format="%.6g")
+        write_table(table, path)
     terms = top_terms(tables, sets, alpha=params.alpha, n=params.top_terms)
-    plot_dot(terms, snakemake.output.dot, title=snakemake.wildcards.path)
-    plot_bar(terms, snakemake.output.bar, title=snakemake.wildcards.path)
+    for kind in ("dot", "bar"):
+        plot_terms(terms, snakemake.output[kind], title=snakemake.wildcards.path, kind=kind)

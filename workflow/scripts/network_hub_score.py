@@ -1,19 +1,17 @@
 """Rule network_hub_score: baseline expression of the key contrast's top hubs against response and PFS/OS."""
-import pandas as pd
-
 from trialrna.coexpression import read_expression
 from trialrna.cohort import read_clinical, read_sample_metadata
 from trialrna.endpoints import score_associations
 from trialrna.logs import logged
 from trialrna.network import baseline_hub_score
+from trialrna.tables import read_table, write_table
 
 with logged(snakemake.log[0]):
     metadata = read_sample_metadata(snakemake.input.metadata)
     score = baseline_hub_score(read_expression(snakemake.input.vst), metadata,
-                               pd.read_csv(snakemake.input.hubs, sep="\t"), n_top=snakemake.params.n_top,
+                               read_table(snakemake.input.hubs), n_top=snakemake.params.n_top,
                                baseline=snakemake.params.baseline)
-    score.rename_axis("patient").reset_index().to_csv(snakemake.output.scores, sep="\t", index=False,
-                                                      float_format="%.6g")
+    write_table(score.rename_axis("patient").reset_index(), snakemake.output.scores)
     associations = score_associations(score, read_clinical(snakemake.input.clinical, rule=snakemake.params.rule),
                                       name=f"top {snakemake.params.n_top} hubs of {snakemake.params.key}")
-    associations.to_csv(snakemake.output.associations, sep="\t", index=False, float_format="%.6g")
+    write_table(associations, snakemake.output.associations)

@@ -2,7 +2,8 @@
 from trialrna.coexpression import variance_stabilise
 from trialrna.cohort import read_count_table
 from trialrna.logs import logged
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     expression = variance_stabilise(read_count_table(snakemake.input.counts), n_cpus=snakemake.threads)
-    expression.to_csv(snakemake.output[0], sep="\t", float_format="%.6g")
+    write_table(expression, snakemake.output[0], index=True)

@@ -3,6 +3,7 @@ from trialrna.annotation import read_gene_annotation
 from trialrna.cohort import load_counts, read_sample_metadata
 from trialrna.io import gene_id_summary
 from trialrna.logs import logged
+from trialrna.tables import write_table
 
 with logged(snakemake.log[0]):
     counts, genes = load_counts(
@@ -14,6 +15,6 @@ with logged(snakemake.log[0]):
     )
     summary = gene_id_summary(genes, read_gene_annotation(snakemake.input.annotation), source=snakemake.input.counts,
                               min_annotated_share=snakemake.params.min_annotated_share)
-    counts.to_csv(snakemake.output.counts, sep="\t")
-    genes.to_csv(snakemake.output.genes, sep="\t", index=False)
-    summary.to_csv(snakemake.output.gene_id_summary, sep="\t", index=False)
+    write_table(counts, snakemake.output.counts, index=True)
+    write_table(genes, snakemake.output.genes)
+    write_table(summary, snakemake.output.gene_id_summary)

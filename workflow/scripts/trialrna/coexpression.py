@@ -13,22 +13,21 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from dynamicTreeCut import cutreeHybrid
+from scipy import stats
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from dynamicTreeCut import cutreeHybrid  # noqa: E402
-from scipy import stats  # noqa: E402
-from scipy.cluster.hierarchy import fcluster, linkage  # noqa: E402
-from scipy.spatial.distance import squareform  # noqa: E402
+from trialrna.plots import DIVERGING, HIGHLIGHT, INK, plt, save
+from trialrna.tables import read_table
+from trialrna.vocabulary import UNASSIGNED_MODULE
 
 log = logging.getLogger(__name__)
 
 #: WGCNA's advice: below this many samples, module detection and trait correlations are unreliable.
 MIN_SAMPLES = 15
-UNASSIGNED = "M0"
 
 
 def variance_stabilise(counts: pd.DataFrame, *, n_cpus: int) -> pd.DataFrame:
@@ -40,7 +39,7 @@ def variance_stabilise(counts: pd.DataFrame, *, n_cpus: int) -> pd.DataFrame:
 
 def read_expression(path: str | Path) -> pd.DataFrame:
     """Read an expression table written by the ``network_vst`` rule (genes x samples)."""
-    return pd.read_csv(path, sep="\t", index_col="gene_id", dtype={"gene_id": str})
+    return read_table(path, index_col="gene_id", dtype={"gene_id": str})
 
 
 def most_variable_genes(expression: pd.DataFrame, *, n_genes: int) -> pd.DataFrame:
@@ -121,7 +120,7 @@ def eigengenes(expression: pd.DataFrame, modules: pd.Series) -> pd.DataFrame:
 def _merge_close_modules(expression: pd.DataFrame, modules: pd.Series, *, cut_height: float) -> pd.Series:
     """Merge modules whose eigengenes correlate above 1 - ``cut_height``, until none do."""
     while True:
-        assigned = modules[modules != UNASSIGNED]
+        assigned = modules[modules != UNASSIGNED_MODULE]
         if assigned.nunique() < 2:
             return modules
         eigen = eigengenes(expression, assigned)
@@ -130,15 +129,15 @@ def _merge_close_modules(expression: pd.DataFrame, modules: pd.Series, *, cut_he
         groups = fcluster(tree, t=cut_height, criterion="distance")
         if len(set(groups)) == eigen.shape[1]:
             return modules
-        merged_into = {module: f"merged{group}" for module, group in zip(eigen.columns, groups)}
-        modules = modules.map(lambda m: merged_into.get(m, m))
+        merged_into = {module: f"merged{group}" for module, group in zip(eigen.columns, groups, strict=True)}
+        modules = modules.replace(merged_into)
 
 
 def _name_by_size(modules: pd.Series) -> pd.Series:
-    sizes = modules[modules != UNASSIGNED].value_counts()
+    sizes = modules[modules != UNASSIGNED_MODULE].value_counts()
     order = sorted(sizes.index, key=lambda m: (-sizes[m], m))
     names = {module: f"M{position}" for position, module in enumerate(order, start=1)}
-    return modules.map(lambda m: names.get(m, UNASSIGNED))
+    return modules.map(lambda m: names.get(m, UNASSIGNED_MODULE))
 
 
 def find_modules(expression: pd.DataFrame, *, power: int, network_type: str, min_module_size: int,
@@ -158,7 +157,7 @@ def find_modules(expression: pd.DataFrame, *, power: int, network_type: str, min
     # unassigned stay in M0 instead of joining their nearest module.
     cut = cutreeHybrid(tree, condensed, cutHeight=detect_cut_height, minClusterSize=min_module_size,
                        deepSplit=deep_split, pamStage=False, verbose=0)
-    labels = pd.Series([f"raw{label}" if label > 0 else UNASSIGNED for label in cut["labels"]],
+    labels = pd.Series([f"raw{label}" if label > 0 else UNASSIGNED_MODULE for label in cut["labels"]],
                        index=expression.index)
     return _name_by_size(_merge_close_modules(expression, labels, cut_height=merge_cut_height))
 
@@ -201,7 +200,7 @@ def module_membership(expression: pd.DataFrame, modules: pd.Series, eigen: pd.Da
     table = pd.DataFrame({"gene_id": expression.index, "symbol": symbols.reindex(expression.index).to_numpy(),
                           "module": modules.to_numpy()})
     table["kME"] = [kme_all.at[gene, module] if module in kme_all.columns else np.nan
-                    for gene, module in zip(table["gene_id"], table["module"])]
+                    for gene, module in zip(table["gene_id"], table["module"], strict=True)]
     table["module_rank"] = table.groupby("module")["kME"].rank(ascending=False, method="first")
     return table.sort_values(["module", "module_rank"]).reset_index(drop=True)
 
@@ -213,7 +212,7 @@ def plot_module_traits(correlations: pd.DataFrame, sizes: pd.Series, path: str |
     order = sorted(r.index, key=lambda m: int(m[1:]))
     r, p = r.loc[order], p.loc[order]
     fig, axis = plt.subplots(figsize=(1.6 * r.shape[1] + 3, 0.45 * r.shape[0] + 1.8))
-    image = axis.imshow(r.to_numpy(float), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    image = axis.imshow(r.to_numpy(float), cmap=DIVERGING, vmin=-1, vmax=1, aspect="auto")
     for i in range(r.shape[0]):
         for j in range(r.shape[1]):
             if np.isfinite(r.iat[i, j]):
@@ -223,25 +222,21 @@ def plot_module_traits(correlations: pd.DataFrame, sizes: pd.Series, path: str |
     axis.set_yticks(range(r.shape[0]), [f"{m} ({sizes.get(m, 0)} genes)" for m in r.index], fontsize=8)
     fig.colorbar(image, ax=axis, label="Pearson r", shrink=0.8)
     axis.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
 
 
 def plot_soft_threshold(table: pd.DataFrame, path: str | Path, *, r2_cut: float) -> None:
     """Scale-free fit and mean connectivity against the soft-threshold power, the chosen power marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     chosen = table[table["chosen"]]
-    left.plot(table["power"], table["scale_free_r2"], "o-", color="#34495e")
-    left.axhline(r2_cut, color="#c0392b", linestyle="--", linewidth=1)
-    left.plot(chosen["power"], chosen["scale_free_r2"], "o", color="#c0392b", markersize=10)
+    left.plot(table["power"], table["scale_free_r2"], "o-", color=INK)
+    left.axhline(r2_cut, color=HIGHLIGHT, linestyle="--", linewidth=1)
+    left.plot(chosen["power"], chosen["scale_free_r2"], "o", color=HIGHLIGHT, markersize=10)
     left.set(xlabel="soft-threshold power", ylabel="scale-free fit (signed R²)")
-    right.plot(table["power"], table["mean_k"], "o-", color="#34495e")
-    right.plot(chosen["power"], chosen["mean_k"], "o", color="#c0392b", markersize=10)
+    right.plot(table["power"], table["mean_k"], "o-", color=INK)
+    right.plot(chosen["power"], chosen["mean_k"], "o", color=HIGHLIGHT, markersize=10)
     right.set(xlabel="soft-threshold power", ylabel="mean connectivity", yscale="log")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
 
 
 def coexpression_modules(expression: pd.DataFrame, metadata: pd.DataFrame, *, symbols: pd.Series, n_genes: int,
@@ -268,7 +263,7 @@ def coexpression_modules(expression: pd.DataFrame, metadata: pd.DataFrame, *, sy
                            detect_cut_height=detect_cut_height, merge_cut_height=merge_cut_height)
     eigen = eigengenes(chosen, modules)
     log.info("soft-threshold power %d; %d modules (%d genes unassigned)", power,
-             len(set(modules) - {UNASSIGNED}), int((modules == UNASSIGNED).sum()))
+             len(set(modules) - {UNASSIGNED_MODULE}), int((modules == UNASSIGNED_MODULE).sum()))
     traits = sample_traits(metadata).reindex(eigen.index)
     groups = metadata["group"].dropna().astype(str).unique()
     if len(groups) < 2:

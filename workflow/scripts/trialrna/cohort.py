@@ -8,16 +8,20 @@ from pathlib import Path
 import pandas as pd
 
 from trialrna.annotation import read_gene_annotation
-from trialrna.design import GROUPS, ResponseRule, response_group, sample_metadata
+from trialrna.design import response_group, sample_metadata
 from trialrna.errors import InputError
 from trialrna.io import CountFormat, count_columns, read_count_matrix, read_counts
+from trialrna.tables import read_table, write_table
 from trialrna.validation import (
     check_clinical_sheet,
+    check_qlq_c30_visits,
     check_sample_columns,
     check_sample_sheet,
+    check_survival_columns,
     match_counts_to_samples,
     validate_table,
 )
+from trialrna.vocabulary import GROUPS, ResponseRule
 
 _ID_COLUMNS = {"sample": str, "patient": str, "timepoint": str, "arm": str, "best_response": str, "visit": str,
                "term": str}
@@ -28,7 +32,7 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found; check the path in the config (relative to the working directory)")
-    table = pd.read_csv(path, sep="\t", dtype=_ID_COLUMNS)
+    table = read_table(path, dtype=_ID_COLUMNS)
     table.columns = table.columns.str.strip()
     for column in table.columns.intersection(list(_ID_COLUMNS)):
         table[column] = table[column].str.strip()
@@ -50,8 +54,6 @@ def load_sample_metadata(*, samples_path: str | Path, clinical_path: str | Path,
     check_sample_sheet(samples, timepoints=timepoints, source=samples_path)
     clinical = read_sheet(clinical_path)
     validate_table(clinical, schema=schema_dir / "clinical.schema.yaml", source=clinical_path)
-    from trialrna.endpoints import check_survival_columns  # endpoints imports lifelines: only when checking
-
     check_survival_columns(clinical, source=clinical_path)
     check_clinical_sheet(clinical, samples=samples, source=clinical_path, samples_source=samples_path)
     return sample_metadata(samples, clinical, rule=response_rule, timepoints=timepoints)
@@ -60,12 +62,12 @@ def load_sample_metadata(*, samples_path: str | Path, clinical_path: str | Path,
 def write_sample_metadata(metadata: pd.DataFrame, path: str | Path) -> None:
     """Write the joined sample table, with ``visit_index`` (0 = baseline) so readers recover the visit order."""
     table = metadata.assign(visit_index=metadata["timepoint"].cat.codes)
-    table.to_csv(path, sep="\t", index=False)
+    write_table(table, path)
 
 
 def read_sample_metadata(path: str | Path) -> pd.DataFrame:
     """Read :func:`write_sample_metadata` output with ordered ``timepoint`` and categorical ``group``."""
-    table = pd.read_csv(path, sep="\t", dtype=_ID_COLUMNS | {"group": str})
+    table = read_table(path, dtype=_ID_COLUMNS | {"group": str})
     visits = table.drop_duplicates("visit_index").sort_values("visit_index")["timepoint"].tolist()
     table["timepoint"] = pd.Categorical(table["timepoint"], categories=visits, ordered=True)
     table["group"] = pd.Categorical(table["group"], categories=GROUPS)
@@ -112,7 +114,7 @@ def load_counts(path: str | Path, *, fmt: CountFormat, metadata: pd.DataFrame, a
 
 def read_count_table(path: str | Path) -> pd.DataFrame:
     """Read the checked count table written by the ``prepare_counts`` rule (genes x samples, integers)."""
-    return pd.read_csv(path, sep="\t", index_col="gene_id", dtype={"gene_id": str})
+    return read_table(path, index_col="gene_id", dtype={"gene_id": str})
 
 
 def read_clinical(path: str | Path, *, rule: ResponseRule) -> pd.DataFrame:
@@ -124,8 +126,6 @@ def read_clinical(path: str | Path, *, rule: ResponseRule) -> pd.DataFrame:
 def load_optional_clinical_tables(*, adverse_events: str | None, qlq_c30: str | None, clinical_path: str | Path,
                                   timepoints: Sequence[str], schema_dir: str | Path) -> None:
     """Validate the optional adverse-event and QLQ-C30 tables; their patients must be in the clinical sheet."""
-    from trialrna.qlq_c30 import check_visits
-
     patients = set(read_sheet(clinical_path)["patient"])
     for path, schema in ((adverse_events, "adverse_events.schema.yaml"), (qlq_c30, "qlq_c30.schema.yaml")):
         if not path:
@@ -138,4 +138,4 @@ def load_optional_clinical_tables(*, adverse_events: str | None, qlq_c30: str | 
             raise InputError(f"{path}, line {row + 2}: patient {table['patient'].iat[row]} is not in the clinical "
                              f"sheet {clinical_path}")
         if schema.startswith("qlq"):
-            check_visits(table, visits=timepoints, source=path)
+            check_qlq_c30_visits(table, visits=timepoints, source=path)

@@ -23,24 +23,22 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+from scipy.stats import false_discovery_control, mannwhitneyu, norm, wilcoxon
+from statsmodels.regression.mixed_linear_model import MixedLM
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy.optimize import nnls  # noqa: E402
-from scipy.stats import false_discovery_control, mannwhitneyu, norm, wilcoxon  # noqa: E402
-from statsmodels.regression.mixed_linear_model import MixedLM  # noqa: E402
-from statsmodels.tools.sm_exceptions import ConvergenceWarning  # noqa: E402
-
-from trialrna import deseq2  # noqa: E402
-from trialrna.cell_signature import CellSignature, marker_genes  # noqa: E402
-from trialrna.contrasts import RESPONDERS, DesignFit, dependent_columns  # noqa: E402
-from trialrna.de import run_fit  # noqa: E402
-from trialrna.errors import InputError  # noqa: E402
+from trialrna import deseq2
+from trialrna.cell_signature import CellSignature, marker_genes
+from trialrna.contrasts import DesignFit, dependent_columns
+from trialrna.de import run_fit
+from trialrna.errors import InputError
+from trialrna.plots import GROUP_COLOURS, plt, save
+from trialrna.vocabulary import RESPONDERS
 
 log = logging.getLogger(__name__)
 
@@ -186,17 +184,17 @@ def approximate_shares(counts: pd.DataFrame, signature: CellSignature, *, symbol
 
 
 def cell_composition(counts: pd.DataFrame, signature: CellSignature, *, symbols: pd.Series | None = None,
-                     fold: float = 3.0, exclude_noisy: bool = True, min_median_count: float = 5.0,
-                     method: ScoreMethod = "zscore", shares: bool = True) -> pd.DataFrame:
+                     exclude_noisy: bool = True, shares: bool = True, **score_options: Any) -> pd.DataFrame:
     """The per-sample composition table: :func:`marker_scores`, with :func:`approximate_shares` if ``shares``.
+
+    ``score_options`` (``fold``, ``min_median_count``, ``method``) go to :func:`marker_scores`.
 
     Returns
     -------
     ``sample, cell_type, score, n_markers, n_reference_markers, markers`` and, with ``shares``,
     ``approximate_share``.
     """
-    table = marker_scores(counts, signature, symbols=symbols, fold=fold, exclude_noisy=exclude_noisy,
-                          min_median_count=min_median_count, method=method)
+    table = marker_scores(counts, signature, symbols=symbols, exclude_noisy=exclude_noisy, **score_options)
     if shares:
         table = table.merge(approximate_shares(counts, signature, symbols=symbols, exclude_noisy=exclude_noisy),
                             on=["sample", "cell_type"], how="left")
@@ -352,7 +350,7 @@ def plot_composition(composition: pd.DataFrame, metadata: pd.DataFrame, path: st
     nrows = int(np.ceil(len(chosen) / ncols))
     fig, axes = plt.subplots(nrows, min(ncols, len(chosen)), figsize=(3.0 * min(ncols, len(chosen)), 2.9 * nrows),
                              squeeze=False)
-    colours = {RESPONDERS: "#2471a3", "non_responders": "#c0392b"}
+    colours = GROUP_COLOURS
     for axis, cell_type in zip(axes.flat, chosen, strict=False):
         subset = data[data["cell_type"] == cell_type]
         for offset, (group, colour) in zip((-0.18, 0.18), colours.items(), strict=True):
@@ -376,8 +374,7 @@ def plot_composition(composition: pd.DataFrame, metadata: pd.DataFrame, path: st
     fig.legend(handles, [group.replace("_", "-") for group in colours], loc="upper center", ncol=2, fontsize=8,
                frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (2.9 * nrows)))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path, tight=False)
 
 
 def adjusted_fit(fit: DesignFit, composition: pd.DataFrame, *, cell_types: Sequence[str] = ("Neutrophils",),

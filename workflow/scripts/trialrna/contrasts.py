@@ -12,19 +12,29 @@ Time and interaction contrasts come from one fit of DESeq2's "individuals nested
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from trialrna.design import GROUPS, RESPONDER_CODES, ResponseRule
-from trialrna.errors import InputError
+from trialrna.errors import InputError, require_columns
+from trialrna.vocabulary import (
+    GROUPS,
+    LRT_NAME,
+    NON_RESPONDERS,
+    RESPONDER_CODES,
+    RESPONDERS,
+    WHOLE_COHORT,
+    ResponseRule,
+    arm_scope,
+)
 
 log = logging.getLogger(__name__)
 
-RESPONDERS, NON_RESPONDERS = GROUPS
 #: Minimum samples per group (cross-sectional) or patients per group with the visit (longitudinal).
 MIN_PER_GROUP = 2
 
@@ -207,7 +217,7 @@ def _nested(metadata: pd.DataFrame, visits: Sequence[str], *, absent: str | None
     With one response group only, its within-group time contrasts are still fitted (without a group column,
     which would be constant).
     """
-    lrt = "lrt_time_by_response"
+    lrt = LRT_NAME
     baseline, later = visits[0], list(visits[1:])
     grouped = metadata[metadata["group"].notna()]
     if grouped.empty:
@@ -310,10 +320,8 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
     -------
     The fits, the skipped contrasts with reasons, and the patients dropped from paired contrasts.
     """
-    missing = [column for column in covariates if column not in metadata.columns]
-    if missing:
-        raise InputError(f"de.covariates {', '.join(missing)} are not columns of the sample or clinical sheet; "
-                         f"available: {', '.join(metadata.columns)}")
+    require_columns(metadata.columns, covariates, what="de.covariates: sample and clinical sheet column(s)",
+                    fix="Name columns of either sheet.")
     visits = list(metadata["timepoint"].cat.categories)
     absent = missing_group_reason(metadata, response_rule=response_rule)
     fits, skipped = [], []
@@ -331,7 +339,7 @@ def plan_contrasts(metadata: pd.DataFrame, *, covariates: Sequence[str] = ("arm"
             fits.append(fit)
     else:
         single = f"a single visit ({visits[0]}) in the sample sheet: no change over time can be estimated"
-        skipped += [("time_*", single), ("interaction_*", single), ("lrt_time_by_response", single)]
+        skipped += [("time_*", single), ("interaction_*", single), (LRT_NAME, single)]
     for name, reason in skipped:
         log.warning("skipped %s: %s", name, reason)
     if dropped:
@@ -351,7 +359,7 @@ def scope_plans(metadata: pd.DataFrame, *, covariates: Sequence[str], per_arm: b
     if per_arm:
         for arm in sorted(metadata["arm"].dropna().unique()):
             subset = metadata[metadata["arm"] == arm].reset_index(drop=True)
-            plans[f"arm_{arm}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"],
+            plans[f"{arm_scope(arm)}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"],
                                                   response_rule=response_rule)
     return plans
 
@@ -360,7 +368,7 @@ def plan_table(plans: dict[str, ContrastPlan]) -> pd.DataFrame:
     """One row per contrast (tested or skipped): scope, contrast, fit, formula, samples, status, reason."""
     rows = []
     for scope, plan in plans.items():
-        label = scope.rstrip("/") or "all"
+        label = scope.rstrip("/") or WHOLE_COHORT
         for fit in plan.fits:
             for contrast in fit.contrasts:
                 rows.append((label, contrast.name, fit.name, fit.formula, len(fit.design), "tested",
@@ -394,31 +402,30 @@ def find_contrast(plans: dict[str, ContrastPlan], path: str) -> tuple[DesignFit,
     raise KeyError(f"no tested contrast {path!r}")
 
 
-def key_contrast(names: Sequence[str], visits: Sequence[str]) -> str | None:
-    """The trial's question: the interaction contrast at the last visit that has one, else the first contrast."""
-    for visit in reversed(list(visits)):
-        if f"interaction_{visit}" in names:
-            return f"interaction_{visit}"
-    return names[0] if len(names) else None
+def _frame(table: pd.DataFrame | None) -> dict | None:
+    return None if table is None else {"index": list(table.index), "columns": list(table.columns),
+                                       "data": table.to_numpy(float).tolist()}
 
 
-def parse_contrast(name: str) -> tuple[str, str | None, str | None]:
-    """The family (``response``, ``time``, ``interaction``, ``lrt``), visit and group of a contrast name.
-
-    >>> parse_contrast("time_end_of_treatment_non_responders")
-    ('time', 'end_of_treatment', 'non_responders')
-    """
-    if name.startswith("time_"):
-        rest = name.removeprefix("time_")
-        group = next((g for g in (NON_RESPONDERS, RESPONDERS) if rest.endswith(f"_{g}")), None)
-        return "time", rest.removesuffix(f"_{group}") if group else rest, group
-    for family in ("response", "interaction"):
-        if name.startswith(f"{family}_"):
-            return family, name.removeprefix(f"{family}_"), None
-    return "lrt", None, None
+def _unframe(data: dict | None) -> pd.DataFrame | None:
+    return None if data is None else pd.DataFrame(data["data"], index=data["index"], columns=data["columns"])
 
 
-def intended_key_contrast(visits: Sequence[str]) -> str:
-    """The contrast that answers the trial's question: the interaction at the last visit (with one visit, the
-    response contrast there). :func:`key_contrast` falls back to another when this one could not be tested."""
-    return f"interaction_{visits[-1]}" if len(visits) > 1 else f"response_{visits[0]}"
+def write_plans(plans: dict[str, ContrastPlan], path: str | Path) -> None:
+    """Write the plans as JSON (design matrices included), so every job reads one plan instead of re-planning."""
+    document = {scope: {"fits": [{"name": fit.name, "formula": fit.formula, "design": _frame(fit.design),
+                                  "contrasts": [[c.name, c.weights, c.description] for c in fit.contrasts],
+                                  "reduced": _frame(fit.reduced), "lrt_name": fit.lrt_name} for fit in plan.fits],
+                        "skipped": plan.skipped, "dropped_patients": plan.dropped_patients}
+                for scope, plan in plans.items()}
+    Path(path).write_text(json.dumps(document, indent=1))
+
+
+def read_plans(path: str | Path) -> dict[str, ContrastPlan]:
+    """Read what :func:`write_plans` wrote."""
+    document = json.loads(Path(path).read_text())
+    return {scope: ContrastPlan([DesignFit(fit["name"], fit["formula"], _unframe(fit["design"]),
+                                           [Contrast(*contrast) for contrast in fit["contrasts"]],
+                                           _unframe(fit["reduced"]), fit["lrt_name"]) for fit in plan["fits"]],
+                                [tuple(row) for row in plan["skipped"]], plan["dropped_patients"])
+            for scope, plan in document.items()}

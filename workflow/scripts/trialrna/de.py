@@ -15,9 +15,11 @@ import pandas as pd
 from scipy.stats import chi2
 
 from trialrna import deseq2
-from trialrna.contrasts import Contrast, DesignFit
+from trialrna.contrasts import Contrast, ContrastPlan, DesignFit
 from trialrna.dispersion import dispersion_prior_variance_by_simulation  # noqa: F401  (part of this API)
 from trialrna.errors import InputError
+from trialrna.layout import DE_FIGURE_KINDS
+from trialrna.tables import read_table, write_table
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def wald_test_contrasts(fit: deseq2.DeseqFit, contrasts: Sequence[Contrast], *, 
     columns = list(fit.design.columns)
     vectors = [contrast.vector(columns) for contrast in contrasts]
     tables = {}
-    for contrast, vector, test in zip(contrasts, vectors, fit.wald(vectors)):
+    for contrast, vector, test in zip(contrasts, vectors, fit.wald(vectors), strict=True):
         shrunk = fit.shrink(vector, estimate=test["estimate"], se=test["se"]) if shrink else None
         tables[contrast.name] = _table(fit, genes, test, alpha=alpha, shrunk=shrunk)
     return tables
@@ -107,9 +109,17 @@ def likelihood_ratio_test(fit: deseq2.DeseqFit, reduced: pd.DataFrame, *, genes:
     return _table(fit, genes, test, alpha=alpha)
 
 
+class FitResults(dict):
+    """The result tables of one design fit, by name (a ``dict``), and the fitted model as ``model``."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], model: deseq2.DeseqFit) -> None:
+        super().__init__(tables)
+        self.model = model
+
+
 def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha: float, n_cpus: int,
-            min_count: int, min_samples: int) -> dict[str, pd.DataFrame]:
-    """Filter, fit one design and test all of its contrasts (and its LRT, if it has one)."""
+            min_count: int, min_samples: int) -> FitResults:
+    """Filter, fit one design and test all of its contrasts, then its LRT if it has one (in that order)."""
     expressed = filter_expressed(counts[fit.design.index], min_count=min_count, min_samples=min_samples,
                                  context=f"design {fit.name}")
     model = fit_design(expressed, fit.design, n_cpus=n_cpus)
@@ -120,15 +130,30 @@ def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha:
         if last_interaction is not None:  # the LRT reports that contrast's fold change, shrunken as well
             lrt["log2FoldChange_shrunk"] = tables[last_interaction.name]["log2FoldChange_shrunk"].to_numpy()
         tables[fit.lrt_name] = lrt
-    return tables
+    return FitResults(tables, model)
+
+
+def write_fit_outputs(counts: pd.DataFrame, plan: ContrastPlan, *, fit_name: str, scope: str, genes: pd.DataFrame,
+                      tables: Sequence[str | Path], figures: Sequence[str | Path], alpha: float, lfc_threshold: float,
+                      n_cpus: int, min_count: int, min_samples: int) -> None:
+    """:func:`run_fit` of the plan's fit ``fit_name``, then each result table and its figures (MA, volcano,
+    p-values, in :data:`trialrna.layout.DE_FIGURE_KINDS` order) to the given paths, in the fit's result order."""
+    from trialrna.de_plots import plot_contrast
+
+    results = run_fit(counts, plan.fit(fit_name), genes=genes, alpha=alpha, n_cpus=n_cpus, min_count=min_count,
+                      min_samples=min_samples)
+    figure_paths = iter(figures)
+    for (name, table), path in zip(results.items(), tables, strict=True):
+        write_result_table(table, path)
+        plot_contrast(table, **{kind: next(figure_paths) for kind in DE_FIGURE_KINDS},
+                      title=f"{scope}{name}".replace("/", ": "), alpha=alpha, lfc_threshold=lfc_threshold)
 
 
 def write_result_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a result table as TSV, genes ordered by p-value (missing last), 8 significant digits."""
-    ordered = table.sort_values(["pvalue", "gene_id"], na_position="last", kind="stable")
-    ordered.to_csv(path, sep="\t", index=False, float_format="%.8g")
+    """Write a result table, genes ordered by p-value (missing last)."""
+    write_table(table.sort_values(["pvalue", "gene_id"], na_position="last", kind="stable"), path)
 
 
 def read_result_table(path: str | Path) -> pd.DataFrame:
     """Read a table written by :func:`write_result_table`."""
-    return pd.read_csv(path, sep="\t", dtype={"gene_id": str, "symbol": str})
+    return read_table(path, dtype={"gene_id": str, "symbol": str})

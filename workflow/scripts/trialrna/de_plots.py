@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-UP, DOWN, FLAT = "#c0392b", "#2471a3", "#b3b3b3"
-
-
-def _save(fig: plt.Figure, path: str | Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def significant(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> tuple[pd.Series, pd.Series]:
-    """Masks of genes significantly up and down (padj < alpha and |log2FC| > threshold)."""
-    hit = (table["padj"] < alpha) & (table["log2FoldChange"].abs() > lfc_threshold)
-    return hit & (table["log2FoldChange"] > 0), hit & (table["log2FoldChange"] < 0)
+from trialrna.layout import RESULTS, Layout
+from trialrna.plots import DOWN, FLAT, INK, UP, plt, save
+from trialrna.tables import read_table
+from trialrna.vocabulary import significant, split_result_path
 
 
 def _colours(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> np.ndarray:
@@ -42,7 +29,7 @@ def plot_ma(table: pd.DataFrame, path: str | Path, *, title: str, alpha: float, 
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("log2 fold change")
     axis.set_title(title, fontsize=10)
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_volcano(table: pd.DataFrame, path: str | Path, *, title: str, alpha: float, lfc_threshold: float,
@@ -64,17 +51,17 @@ def plot_volcano(table: pd.DataFrame, path: str | Path, *, title: str, alpha: fl
     if not (up | down).any():
         axis.text(0.5, 0.95, "no gene significant at this threshold", transform=axis.transAxes, ha="center",
                   va="top", fontsize=9, color="dimgray")
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_pvalue_histogram(table: pd.DataFrame, path: str | Path, *, title: str) -> None:
     """Histogram of raw p-values: flat with a spike near 0 when the model fits and there is signal."""
     fig, axis = plt.subplots(figsize=(5.5, 3.8))
-    axis.hist(table["pvalue"].dropna(), bins=np.linspace(0, 1, 41), color="#5d6d7e")
+    axis.hist(table["pvalue"].dropna(), bins=np.linspace(0, 1, 41), color=INK)
     axis.set_xlabel("p-value")
     axis.set_ylabel("genes")
     axis.set_title(title, fontsize=10)
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_contrast(table: pd.DataFrame, *, ma: str | Path, volcano: str | Path, pvalues: str | Path, title: str,
@@ -94,17 +81,12 @@ def summarise(tables: dict[str, pd.DataFrame], *, alpha: float, lfc_threshold: f
     return pd.DataFrame(rows, columns=["contrast", "genes_tested", "genes_with_padj", "up", "down"])
 
 
-def summarise_files(paths: list[str], *, alpha: float, lfc_threshold: float) -> pd.DataFrame:
-    """:func:`summarise` over result files ``results/de/[arm_X/]contrast.tsv``, with a ``scope`` column.
-
-    No files (a cohort that supports no contrast) give the header alone.
-    """
+def summarise_files(paths: list[str], *, alpha: float, lfc_threshold: float, layout: Layout = RESULTS
+                    ) -> pd.DataFrame:
+    """:func:`summarise` over DE result files of ``layout``, with a ``scope`` column (``all`` or ``arm_x``)."""
     columns = ["scope", "contrast", "genes_tested", "genes_with_padj", "up", "down"]
-    if not paths:
-        return pd.DataFrame(columns=columns)
     rows = []
-    for path in map(Path, paths):
-        scope = path.parent.name if path.parent.name.startswith("arm_") else "all"
-        table = summarise({path.stem: pd.read_csv(path, sep="\t")}, alpha=alpha, lfc_threshold=lfc_threshold)
-        rows.append(table.assign(scope=scope))
-    return pd.concat(rows, ignore_index=True)[columns]
+    for path in paths:
+        scope, name = split_result_path(layout.parse("de_table", path)["path"])
+        rows.append(summarise({name: read_table(path)}, alpha=alpha, lfc_threshold=lfc_threshold).assign(scope=scope))
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)

@@ -19,12 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-log = logging.getLogger(__name__)
+from trialrna.tables import write_table
 
-#: Where rule simulate_demo_counts writes: workflow-owned paths, so a copied demo config never overwrites a user's
-#: count table (the workflow writes only under results/).
-DEMO_COUNTS = "results/demo/counts.tsv"
-DEMO_TRUTH = "results/demo/truth.tsv"
+log = logging.getLogger(__name__)
 
 ARMS = ("eribulin_bevacizumab", "eribulin")
 TIMEPOINTS = ("baseline", "on_treatment", "end_of_treatment")
@@ -226,7 +223,7 @@ def simulate_clinical(*, n_patients: int = 60, seed: int, arms: Sequence[str] = 
         "os_event": (os_time <= follow_up).astype(int),
     })
     rows = []
-    for patient, code in zip(patients, best):
+    for patient, code in zip(patients, best, strict=True):
         for index, visit in enumerate(timepoints):
             if index > 0 and (code == "NE" or rng.random() < missed_visit_rate):
                 continue
@@ -306,7 +303,7 @@ def simulate_counts(samples: pd.DataFrame, clinical: pd.DataFrame, *, genes: pd.
             # Full effect in non-responders on bevacizumab, a quarter on eribulin alone; none in responders.
             weight = non_responder * np.where(on_bevacizumab, 1.0, 0.25) * visit_weight
         log_fold[rows] += np.log(2) * effect[:, None] * weight[None, :]
-        for row, size in zip(rows, effect):
+        for row, size in zip(rows, effect, strict=True):
             for contrast, direction in program.contrasts:
                 truth_rows.append((genes["gene_id"].iat[row], genes["symbol"].iat[row], program.name, contrast,
                                    direction, round(float(size), 3), program.pathways,
@@ -361,10 +358,9 @@ def write_cohort(directory: str | Path, *, annotation: pd.DataFrame, n_patients:
     genes = demo_genes(annotation, n_genes=n_genes, seed=seed)
     counts, truth = simulate_counts(samples, clinical, genes=genes, seed=seed, timepoints=timepoints)
     paths = {name: directory / f"{name}.tsv" for name in ("samples", "clinical", "counts", "truth")}
-    samples.to_csv(paths["samples"], sep="\t", index=False)
-    clinical.to_csv(paths["clinical"], sep="\t", index=False)
-    counts.to_csv(paths["counts"], sep="\t")
-    truth.to_csv(paths["truth"], sep="\t", index=False)
+    for name, table in (("samples", samples), ("clinical", clinical), ("truth", truth)):
+        write_table(table, paths[name])
+    write_table(counts, paths["counts"], index=True)
     return paths
 
 
@@ -405,7 +401,7 @@ def simulate_extra_clinical(clinical: pd.DataFrame, samples: pd.DataFrame, *, se
     adverse_events = pd.DataFrame(events, columns=["patient", "term", "grade", "related"])
 
     answers = []
-    progression = dict(zip(clinical["patient"], clinical["best_response"].isin(["PD", "NE"])))
+    progression = dict(zip(clinical["patient"], clinical["best_response"].isin(["PD", "NE"]), strict=True))
     for row in samples.itertuples():
         # Symptoms worsen over visits in progressing patients; function and global health decline with them.
         burden = 0.3 + 0.35 * (row.timepoint != TIMEPOINTS[0]) * (1.5 if progression[row.patient] else 0.6)

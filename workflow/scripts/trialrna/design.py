@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import pandas as pd
 
-ResponseRule = Literal["orr", "cbr"]
-
-#: Best-response codes counted as responders under each rule; NE is never grouped.
-RESPONDER_CODES: dict[str, frozenset[str]] = {
-    "orr": frozenset({"CR", "PR"}),
-    "cbr": frozenset({"CR", "PR", "SD"}),
-}
-GROUPS = ("responders", "non_responders")
+from trialrna.vocabulary import GROUPS, NOT_EVALUABLE, RESPONDER_CODES, ResponseRule
 
 
 def response_group(best_response: pd.Series, *, rule: ResponseRule = "orr") -> pd.Series:
@@ -34,7 +26,7 @@ def response_group(best_response: pd.Series, *, rule: ResponseRule = "orr") -> p
     if rule not in RESPONDER_CODES:
         raise ValueError(f"response rule {rule!r} is not one of {', '.join(RESPONDER_CODES)}")
     group = best_response.map(lambda code: GROUPS[0] if code in RESPONDER_CODES[rule] else GROUPS[1])
-    group = group.where(best_response != "NE")
+    group = group.where(best_response != NOT_EVALUABLE)
     return pd.Series(pd.Categorical(group, categories=GROUPS), index=best_response.index, name="group")
 
 

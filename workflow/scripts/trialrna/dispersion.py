@@ -37,11 +37,16 @@ class Prior:
     variance: float
 
 
+def _glm_weights(log_alpha: float, mu: np.ndarray) -> tuple[float, np.ndarray]:
+    """alpha and the NB GLM's working weights mu / (1 + alpha mu) at log(alpha)."""
+    alpha = np.exp(log_alpha)
+    return alpha, 1.0 / (1.0 / mu + alpha)
+
+
 def _log_posterior(log_alpha: float, counts: np.ndarray, mu: np.ndarray, design: np.ndarray,
                    prior: Prior | None = None) -> float:
     """Cox-Reid adjusted NB log-likelihood of log(alpha), up to terms free of alpha, plus the log prior."""
-    alpha = np.exp(log_alpha)
-    weights = 1.0 / (1.0 / mu + alpha)
+    alpha, weights = _glm_weights(log_alpha, mu)
     cox_reid = -0.5 * np.linalg.slogdet((design.T * weights) @ design)[1]
     inverse = 1.0 / alpha
     likelihood = np.sum(gammaln(counts + inverse) - gammaln(inverse) - counts * np.log(mu + inverse)
@@ -53,8 +58,7 @@ def _log_posterior(log_alpha: float, counts: np.ndarray, mu: np.ndarray, design:
 def _dlog_posterior(log_alpha: float, counts: np.ndarray, mu: np.ndarray, design: np.ndarray,
                     prior: Prior | None = None) -> float:
     """Derivative of :func:`_log_posterior` with respect to log(alpha)."""
-    alpha = np.exp(log_alpha)
-    weights = 1.0 / (1.0 / mu + alpha)
+    alpha, weights = _glm_weights(log_alpha, mu)
     information = (design.T * weights) @ design
     d_information = (design.T * -(weights ** 2)) @ design
     cox_reid = -0.5 * np.trace(np.linalg.solve(information, d_information))

@@ -6,49 +6,29 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.plotting import add_at_risk_counts
+from lifelines.statistics import multivariate_logrank_test
+from lifelines.utils import median_survival_times
+from scipy.stats import binomtest, fisher_exact, mannwhitneyu
+from statsmodels.stats.proportion import confint_proportions_2indep
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
-from lifelines.exceptions import ConvergenceError, ConvergenceWarning  # noqa: E402
-from lifelines.plotting import add_at_risk_counts  # noqa: E402
-from lifelines.statistics import multivariate_logrank_test  # noqa: E402
-from lifelines.utils import median_survival_times  # noqa: E402
-from scipy.stats import binomtest, fisher_exact, mannwhitneyu  # noqa: E402
-from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: E402
-
-from trialrna.design import GROUPS  # noqa: E402
-from trialrna.errors import InputError  # noqa: E402
+from trialrna.errors import InputError
+from trialrna.plots import plt, save
+from trialrna.vocabulary import GROUPS, RATE_ENDPOINTS, SURVIVAL_ENDPOINTS
 
 #: Best-response codes that count as a response for each endpoint (CBR's SD may need a minimum duration).
-ENDPOINT_CODES = {"ORR": {"CR", "PR"}, "CBR": {"CR", "PR", "SD"}, "DCR": {"CR", "PR", "SD"}}
-SURVIVAL_ENDPOINTS = {"pfs": "PFS", "os": "OS"}
 ALL_ARMS = "all"
 #: A hazard ratio outside this range comes from a group with (almost) no events, not from the data's information.
 ESTIMABLE_HR = (1e-3, 1e3)
 
 
-def check_survival_columns(clinical: pd.DataFrame, *, source: str | Path) -> None:
-    """Every event needs a time, and every time an event flag; the error names the patient and column."""
-    for endpoint in SURVIVAL_ENDPOINTS:
-        time, event = f"{endpoint}_months", f"{endpoint}_event"
-        if time not in clinical and event not in clinical:
-            continue
-        if time not in clinical or event not in clinical:
-            raise InputError(f"{source}: {time} and {event} come together; add the missing column or drop both")
-        for mask, problem in ((clinical[event].notna() & clinical[time].isna(), f"has {event} but no {time}"),
-                              (clinical[time].notna() & clinical[event].isna(), f"has {time} but no {event}")):
-            if mask.any():
-                patient = clinical.loc[mask, "patient"].iat[0]
-                raise InputError(f"{source}: patient {patient} {problem}; give both or neither")
-
-
 def _responders(clinical: pd.DataFrame, endpoint: str, *, sd_duration_column: str | None,
                 cbr_min_sd_weeks: float) -> pd.Series:
-    responded = clinical["best_response"].isin(ENDPOINT_CODES[endpoint])
+    responded = clinical["best_response"].isin(RATE_ENDPOINTS[endpoint])
     if endpoint == "CBR" and sd_duration_column:
         short_sd = (clinical["best_response"] == "SD") & ~(clinical[sd_duration_column] >= cbr_min_sd_weeks)
         responded &= ~short_sd
@@ -65,7 +45,7 @@ def response_rates(clinical: pd.DataFrame, *, evaluable_only: bool = False, sd_d
     data = clinical[clinical["best_response"] != "NE"] if evaluable_only else clinical
     rows = []
     for arm, subset in [*sorted(data.groupby("arm")), (ALL_ARMS, data)]:
-        for endpoint in ENDPOINT_CODES:
+        for endpoint in RATE_ENDPOINTS:
             k = int(_responders(subset, endpoint, sd_duration_column=sd_duration_column,
                                 cbr_min_sd_weeks=cbr_min_sd_weeks).sum())
             n = len(subset)
@@ -87,7 +67,7 @@ def rate_differences(rates: pd.DataFrame, *, control: str) -> pd.DataFrame:
     """Each arm minus the control arm, per endpoint: Newcombe 95 % CI (statsmodels) and Fisher's exact p."""
     rows = []
     per_arm = rates[rates["arm"] != ALL_ARMS].set_index(["endpoint", "arm"])
-    for endpoint in ENDPOINT_CODES:
+    for endpoint in RATE_ENDPOINTS:
         reference = per_arm.loc[(endpoint, control)]
         for arm in sorted(set(per_arm.loc[endpoint].index) - {control}):
             other = per_arm.loc[(endpoint, arm)]
@@ -103,7 +83,7 @@ def rate_differences(rates: pd.DataFrame, *, control: str) -> pd.DataFrame:
 
 def _survival_data(clinical: pd.DataFrame, endpoint: str, column: str) -> pd.DataFrame:
     columns = [f"{endpoint}_months", f"{endpoint}_event", column]
-    return clinical[columns].dropna().rename(columns=dict(zip(columns, ["time", "event", "level"])))
+    return clinical[columns].dropna().rename(columns=dict(zip(columns, ["time", "event", "level"], strict=True)))
 
 
 def cox_hazard_ratio(data: pd.DataFrame, *, duration: str, event: str, covariate: str
@@ -185,7 +165,7 @@ def plot_kaplan_meier(clinical: pd.DataFrame, *, endpoint: str, path: str | Path
     """Kaplan-Meier curves by arm and by response group, with numbers at risk under each panel."""
     label = SURVIVAL_ENDPOINTS[endpoint]
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2))
-    for axis, (column, title) in zip(axes, (("arm", "by arm"), ("group", "by response group"))):
+    for axis, (column, title) in zip(axes, (("arm", "by arm"), ("group", "by response group")), strict=True):
         data = _survival_data(clinical, endpoint, column)
         fitters = []
         for level, subset in sorted(data.groupby("level", observed=True)):
@@ -198,9 +178,7 @@ def plot_kaplan_meier(clinical: pd.DataFrame, *, endpoint: str, path: str | Path
         axis.set_xlabel("months")
         axis.set_ylabel(f"{label} probability")
         axis.set_ylim(0, 1.02)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def biomarker_associations(clinical: pd.DataFrame, *, biomarkers: Sequence[str]) -> pd.DataFrame:
@@ -210,7 +188,7 @@ def biomarker_associations(clinical: pd.DataFrame, *, biomarkers: Sequence[str])
         if biomarker not in clinical:
             raise InputError(f"clinical.biomarkers: {biomarker!r} is not a column of the clinical sheet")
         data = clinical.dropna(subset=[biomarker])
-        responded = data["best_response"].isin(ENDPOINT_CODES["ORR"])
+        responded = data["best_response"].isin(RATE_ENDPOINTS["ORR"])
         for level in sorted(data[biomarker].astype(str).unique()):
             inside = data[biomarker].astype(str) == level
             table = [[int((responded & inside).sum()), int((~responded & inside).sum())],

@@ -11,15 +11,15 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialrna.gene_sets import read_gmt  # noqa: E402
-from trialrna.symbols import one_gene_per_symbol  # noqa: E402
+from trialrna.gene_sets import read_gmt
+from trialrna.layout import DIRECTIONS, RESULTS, Layout
+from trialrna.plots import DIVERGING, DOWN, UP, placeholder, plt, save
+from trialrna.symbols import one_gene_per_symbol
+from trialrna.tables import read_table
+from trialrna.vocabulary import significant
 
 RESULT_COLUMNS = ["term", "id", "size", "overlap", "genes", "p", "padj", "nes"]
 #: Separator of the ``genes`` column of result tables.
@@ -46,9 +46,8 @@ def restrict_sets(sets: Mapping[str, Sequence[str]], background: set[str], *, mi
 
 
 def significant_symbols(table: pd.DataFrame, *, direction: str, alpha: float, lfc_threshold: float) -> list[str]:
-    """Symbols of genes significantly up or down in a DE table."""
-    sign = 1 if direction == "up" else -1
-    hits = (table["padj"] < alpha) & (sign * table["log2FoldChange"] > lfc_threshold)
+    """Symbols of genes significantly up or down in a DE table (:func:`trialrna.vocabulary.significant`)."""
+    hits = significant(table, alpha=alpha, lfc_threshold=lfc_threshold)[DIRECTIONS.index(direction)]
     return sorted(set(table.loc[hits, "symbol"].dropna()))
 
 
@@ -93,7 +92,7 @@ def over_representation_by_library(table: pd.DataFrame, libraries: Mapping[str, 
     return {(library, direction): over_representation(table, sets, direction=direction, alpha=alpha,
                                                       lfc_threshold=lfc_threshold, min_size=min_size,
                                                       max_size=max_size)
-            for library, sets in libraries.items() for direction in ("up", "down")}
+            for library, sets in libraries.items() for direction in DIRECTIONS}
 
 
 def ranking(table: pd.DataFrame) -> pd.Series:
@@ -134,7 +133,8 @@ def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *
     """
     ordered = table.sort_values("p", kind="stable")
     kept, kept_sets = [], []
-    for index, term, identifier, listed in zip(ordered.index, ordered["term"], ordered["id"], ordered["genes"]):
+    rows = zip(ordered.index, ordered["term"], ordered["id"], ordered["genes"], strict=True)
+    for index, term, identifier, listed in rows:
         members = sets.get(term_label(term, identifier))
         genes = set(members) if members is not None else set(str(listed).split(GENE_SEPARATOR))
         if all(len(genes & other) / max(len(genes | other), 1) < threshold for other in kept_sets):
@@ -146,11 +146,7 @@ def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *
 
 
 def _no_terms(path: str | Path, title: str) -> None:
-    fig, axis = plt.subplots(figsize=(6, 2))
-    axis.axis("off")
-    axis.text(0.5, 0.5, f"{title}\nno significant term", ha="center", va="center", fontsize=11)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    placeholder(path, title=title, message="no significant term")
 
 
 def top_terms(tables: Mapping[tuple[str, str], pd.DataFrame], sets: Mapping[str, Mapping[str, Sequence[str]]], *,
@@ -167,46 +163,31 @@ def top_terms(tables: Mapping[tuple[str, str], pd.DataFrame], sets: Mapping[str,
     return pd.concat(rows).sort_values("padj", kind="stable").head(n)
 
 
-def _term_axes(terms: pd.DataFrame) -> tuple[plt.Figure, plt.Axes, pd.DataFrame]:
-    """A figure sized for one row per term, with the best term on top."""
+def plot_terms(terms: pd.DataFrame, path: str | Path, *, title: str, kind: str) -> None:
+    """The top ORA terms, best on top: ``kind="dot"`` plots the gene ratio (overlap / set size; dot size =
+    overlap, colour = -log10 padj), ``kind="bar"`` -log10 adjusted p to the right for terms enriched among up
+    genes and to the left for down."""
+    if terms.empty:
+        _no_terms(path, title)
+        return
+    terms = terms.iloc[::-1]
     fig, axis = plt.subplots(figsize=(9, 0.32 * len(terms) + 1.5))
-    return fig, axis, terms.iloc[::-1]
-
-
-def _finish(fig: plt.Figure, axis: plt.Axes, path: str | Path, title: str) -> None:
+    minus_log_p = -np.log10(terms["padj"].clip(lower=1e-300))
+    if kind == "dot":
+        labels = [f"{row.term} [{row.library}, {row.direction}]" for row in terms.itertuples()]
+        dots = axis.scatter(terms["overlap"] / terms["size"], labels, s=20 + 8 * terms["overlap"], c=minus_log_p,
+                            cmap="viridis")
+        fig.colorbar(dots, ax=axis, label="-log10 adjusted p")
+        axis.set_xlabel("gene ratio (significant genes in set / set size)")
+    else:
+        score = minus_log_p * np.where(terms["direction"] == "up", 1, -1)
+        axis.barh([f"{row.term} [{row.library}]" for row in terms.itertuples()], score,
+                  color=np.where(score > 0, UP, DOWN))
+        axis.axvline(0, color="black", linewidth=0.6)
+        axis.set_xlabel("-log10 adjusted p (right: among up genes, left: among down genes)")
     axis.tick_params(axis="y", labelsize=8)
     axis.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def plot_dot(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
-    """Dot plot: gene ratio (overlap / set size) per term, dot size = overlap, colour = -log10 padj."""
-    if terms.empty:
-        _no_terms(path, title)
-        return
-    fig, axis, terms = _term_axes(terms)
-    labels = [f"{row.term} [{row.library}, {row.direction}]" for row in terms.itertuples()]
-    dots = axis.scatter(terms["overlap"] / terms["size"], labels, s=20 + 8 * terms["overlap"],
-                        c=-np.log10(terms["padj"].clip(lower=1e-300)), cmap="viridis")
-    fig.colorbar(dots, ax=axis, label="-log10 adjusted p")
-    axis.set_xlabel("gene ratio (significant genes in set / set size)")
-    _finish(fig, axis, path, title)
-
-
-def plot_bar(terms: pd.DataFrame, path: str | Path, *, title: str) -> None:
-    """Bar plot of -log10 adjusted p, to the right for terms enriched among up genes, left for down."""
-    if terms.empty:
-        _no_terms(path, title)
-        return
-    fig, axis, terms = _term_axes(terms)
-    score = -np.log10(terms["padj"].clip(lower=1e-300)) * np.where(terms["direction"] == "up", 1, -1)
-    labels = [f"{row.term} [{row.library}]" for row in terms.itertuples()]
-    axis.barh(labels, score, color=np.where(score > 0, "#c0392b", "#2471a3"))
-    axis.axvline(0, color="black", linewidth=0.6)
-    axis.set_xlabel("-log10 adjusted p (right: among up genes, left: among down genes)")
-    _finish(fig, axis, path, title)
+    save(fig, path)
 
 
 def plot_running_scores(result: object | None, table: pd.DataFrame, path: str | Path, *, title: str,
@@ -253,29 +234,28 @@ def plot_heatmap(matrix: pd.DataFrame, path: str | Path, *, title: str) -> None:
         return
     limit = max(2.0, float(np.abs(matrix.to_numpy()).max()))
     fig, axis = plt.subplots(figsize=(1.0 * matrix.shape[1] + 7, 0.3 * matrix.shape[0] + 2.5))
-    image = axis.imshow(matrix.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    image = axis.imshow(matrix.to_numpy(), cmap=DIVERGING, vmin=-limit, vmax=limit, aspect="auto")
     axis.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=45, ha="right", fontsize=8)
     axis.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=7)
     fig.colorbar(image, ax=axis, label="signed -log10 adjusted p (ORA)", shrink=0.6)
     axis.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
-def read_ora_tables(paths: Sequence[str | Path]) -> dict[tuple[str, str], pd.DataFrame]:
-    """ORA files ``{library}.ora_{direction}.tsv`` keyed by (library, direction)."""
+def read_ora_tables(paths: Sequence[str | Path], *, layout: Layout = RESULTS) -> dict[tuple[str, str], pd.DataFrame]:
+    """ORA tables of ``layout`` keyed by (library, direction)."""
     tables = {}
-    for path in map(Path, paths):
-        library, kind = path.name[: -len(".tsv")].rsplit(".", 1)
-        tables[(library, kind.removeprefix("ora_"))] = pd.read_csv(path, sep="\t", keep_default_na=False,
-                                                                   na_values=[""])
+    for path in paths:
+        wildcards = layout.parse("ora_table", path)
+        # KEGG terms have no id: an empty cell, which must stay empty (not NaN from "NA"-like defaults).
+        tables[(wildcards["library"], wildcards["direction"])] = read_table(path, keep_default_na=False,
+                                                                            na_values=[""])
     return tables
 
 
 def heatmap_matrix(table_paths: Sequence[str | Path], *, libraries: Mapping[str, str | Path], alpha: float,
-                   shown: Sequence[str] = ("GO_BP", "KEGG_2021")) -> pd.DataFrame:
-    """:func:`cross_contrast_matrix` from ORA files ``results/enrichment/{contrast}/{library}.ora_{dir}.tsv``.
+                   shown: Sequence[str] = ("GO_BP", "KEGG_2021"), layout: Layout = RESULTS) -> pd.DataFrame:
+    """:func:`cross_contrast_matrix` from the ORA tables of every contrast.
 
     Only the ``shown`` libraries that were run enter the heatmap (all libraries if none of them was).
     """
@@ -284,11 +264,14 @@ def heatmap_matrix(table_paths: Sequence[str | Path], *, libraries: Mapping[str,
     for name in chosen:
         sets.update(read_gmt(libraries[name]))
     by_contrast: dict[str, list[pd.DataFrame]] = {}
-    for path in map(Path, table_paths):
-        folders = path.parent.parts
-        contrast = "/".join(folders[len(folders) - folders[::-1].index("enrichment"):])
-        (library, direction), table = next(iter(read_ora_tables([path]).items()))
-        if library in chosen:
-            by_contrast.setdefault(contrast, []).append(table.assign(direction=direction))
-    tables = {contrast: pd.concat(parts, ignore_index=True) for contrast, parts in by_contrast.items()}
+    for path in table_paths:
+        wildcards = layout.parse("ora_table", path)
+        if wildcards["library"] in chosen:
+            table = read_ora_tables([path], layout=layout)[(wildcards["library"], wildcards["direction"])]
+            parts = by_contrast.setdefault(wildcards["path"], [])  # a contrast without terms keeps its column
+            if not table.empty:
+                parts.append(table.assign(direction=wildcards["direction"]))
+    empty = pd.DataFrame(columns=[*RESULT_COLUMNS, "direction"])
+    tables = {contrast: pd.concat(parts, ignore_index=True) if parts else empty
+              for contrast, parts in by_contrast.items()}
     return cross_contrast_matrix(tables, sets, alpha=alpha)

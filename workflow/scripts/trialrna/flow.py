@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialrna.contrasts import ContrastPlan  # noqa: E402
+from trialrna.contrasts import ContrastPlan
+from trialrna.plots import plt, save
 
 
 def sample_flow(clinical: pd.DataFrame, metadata: pd.DataFrame, plan: ContrastPlan) -> pd.DataFrame:
@@ -69,6 +66,4 @@ def plot_sample_flow(flow: pd.DataFrame, path: str | Path) -> None:
             axis.text(column + (0.62 if excluded else 0.45), row + 0.35, text, ha="center", va="center",
                       fontsize=8, bbox={"boxstyle": "round", "facecolor": "#fdebd0" if excluded else "#eaf2f8",
                                         "edgecolor": "#7f8c8d"})
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)

@@ -103,7 +103,7 @@ def resolve_libraries(*, pinned_dir: str | Path, go: list[str], kegg: bool,
         name = f"GO_{ontology}"
         path = pinned_dir / f"{name}.gmt.gz"
         _check(path, manifest.loc[path.name, "sha256"] if path.name in manifest.index else None,
-               f"resources/gene_sets/MANIFEST.tsv; rebuild with resources/build/build_gene_sets.py")
+               "resources/gene_sets/MANIFEST.tsv; rebuild with resources/build/build_gene_sets.py")
         libraries[name] = path
     if kegg:
         path = kegg_path()

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from trialrna.errors import InputError
+from trialrna.errors import InputError, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -196,23 +196,10 @@ def _read_rows(path: Path, header: _Header, *, fmt: CountFormat, max_rows: int |
 
 def read_count_matrix(path: str | Path, *, fmt: CountFormat, max_rows: int | None = None
                       ) -> tuple[pd.DataFrame, pd.Series | None]:
-    """Read and check a count table without mapping symbols.
+    """Read and check a count table (``path`` and ``fmt`` as for :func:`read_counts`) without mapping symbols.
 
-    Parameters
-    ----------
-    path
-        Count table in one of the formats of :func:`read_counts`.
-    fmt
-        One of ``matrix``, ``nfcore_salmon``, ``featurecounts``.
-    max_rows
-        Read only the first gene rows (the parse-time check); None reads them all.
-
-    Returns
-    -------
-    counts
-        Integer counts, index ``gene_id`` (Ensembl version suffixes removed), columns the sample ids.
-    names
-        The table's own gene names by gene id (``nfcore_salmon``), else None.
+    ``max_rows`` reads only the first gene rows (the parse-time check); None reads them all. Returns the counts as
+    :func:`read_counts` does and the table's own gene names by gene id (``nfcore_salmon``), else None.
 
     Raises
     ------
@@ -221,8 +208,8 @@ def read_count_matrix(path: str | Path, *, fmt: CountFormat, max_rows: int | Non
     """
     path = Path(path)
     header = _read_header(path, fmt=fmt)
-    log.info("%s: read as %s-separated (sniffed from its header line%s)", path, _SEPARATOR_NAMES[header.sep],
-             "" if header.sep == _named_separator(path) else f", although its name ends in {_suffix(path) or 'nothing'}")
+    named = "" if header.sep == _named_separator(path) else f", although its name ends in {_suffix(path) or 'nothing'}"
+    log.info("%s: read as %s-separated (sniffed from its header line%s)", path, _SEPARATOR_NAMES[header.sep], named)
     table = _read_rows(path, header, fmt=fmt, max_rows=max_rows)
     # 1-based file lines of the rows, so messages point at what an editor shows.
     lines = np.arange(len(table)) + header.line + 1
@@ -285,12 +272,8 @@ def read_counts(
 
 
 def _require_columns(header: list[str], columns: list[str], *, path: Path, fmt: str) -> None:
-    missing = [column for column in columns if column not in header]
-    if missing:
-        raise InputError(
-            f"{path}: column(s) {', '.join(missing)} missing for counts.format {fmt}; "
-            f"found {', '.join(header[:6])}... Check counts.format in the config"
-        )
+    require_columns(header, columns, what=f"{path}: for counts.format {fmt}, column(s)",
+                    fix="Check counts.format in the config")
 
 
 def map_symbols(gene_ids: pd.Index, annotation: pd.DataFrame, *, names: pd.Series | None = None) -> list[str]:

@@ -39,19 +39,12 @@ from scipy.stats import false_discovery_control
 from scipy.stats import t as student_t
 
 from trialrna import lmm, voom
-from trialrna.contrasts import (
-    NON_RESPONDERS,
-    RESPONDERS,
-    Contrast,
-    explain_rank_deficiency,
-    parse_contrast,
-    plan_contrasts,
-)
+from trialrna.contrasts import Contrast, explain_rank_deficiency, plan_contrasts
 from trialrna.de import RESULT_COLUMNS, filter_expressed
 from trialrna.deseq2 import over_genes
-from trialrna.design import GROUPS, ResponseRule
 from trialrna.errors import InputError
 from trialrna.moderation import squeeze_variances
+from trialrna.vocabulary import GROUPS, NON_RESPONDERS, RESPONDERS, ResponseRule, parse_contrast
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +206,8 @@ def run_mixed(counts: pd.DataFrame, metadata: pd.DataFrame, *, genes: pd.DataFra
 
     Parameters
     ----------
-    counts
-        Raw counts, genes (index ``gene_id``) x samples.
-    metadata
-        Per-sample table (:func:`trialrna.cohort.read_sample_metadata`).
+    counts, metadata
+        Raw counts (genes x samples) and the per-sample table of :func:`trialrna.cohort.read_sample_metadata`.
     genes
         ``gene_id`` and ``symbol`` of the genes.
     covariates

@@ -13,17 +13,16 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import networkx as nx
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialrna.enrich import GENE_SEPARATOR, significant_symbols  # noqa: E402
-from trialrna.hubs import METHODS, consensus_ranking, hub_scores, top_hubs  # noqa: E402
-from trialrna.symbols import one_gene_per_symbol  # noqa: E402
+from trialrna.enrich import GENE_SEPARATOR, significant_symbols
+from trialrna.hubs import METHODS, consensus_ranking, hub_scores, top_hubs
+from trialrna.layout import DIRECTIONS
+from trialrna.plots import DIVERGING, plt, save
+from trialrna.symbols import one_gene_per_symbol
+from trialrna.tables import write_table
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def ppi_graph(edges: pd.DataFrame) -> nx.Graph:
 
 def de_genes(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> list[str]:
     """Symbols significant in either direction."""
-    return sorted({symbol for direction in ("up", "down") for symbol in
+    return sorted({symbol for direction in DIRECTIONS for symbol in
                    significant_symbols(table, direction=direction, alpha=alpha, lfc_threshold=lfc_threshold)})
 
 
@@ -277,8 +276,7 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
     if hubs.empty:
         axis.text(0.5, 0.5, "No interaction between significant genes in STRING", ha="center", va="center")
         axis.set_title(title, fontsize=11)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save(fig, path, tight=False)
         return
     shown = hubs.nsmallest(max_nodes, "consensus_rank")
     subgraph = graph.subgraph(shown["symbol"])
@@ -294,7 +292,7 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
     limit = max(float(np.abs(fold).max()), 1e-6)
     size = 40 + 560 * (1 - (table["consensus_rank"].to_numpy() - 1) / max(len(hubs) - 1, 1)) ** 2
     nx.draw_networkx_edges(subgraph, position, ax=axis, alpha=0.3, width=0.7)
-    drawn = nx.draw_networkx_nodes(subgraph, position, ax=axis, node_color=fold, cmap="RdBu_r", node_size=size,
+    drawn = nx.draw_networkx_nodes(subgraph, position, ax=axis, node_color=fold, cmap=DIVERGING, node_size=size,
                                    vmin=-limit, vmax=limit, edgecolors="#333333", linewidths=0.4)
     hubs_named = set(table.nsmallest(n_labels, "consensus_rank").index)
     offset = 0.045 * (np.ptp(np.array(list(position.values())), axis=0).max() or 1.0)
@@ -308,13 +306,11 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
     notes = [f"best {max_nodes} of {len(hubs)} nodes" if len(hubs) > max_nodes else "",
              f"{len(pairs)} two-gene components not drawn" if pairs else "", f"bold: top {n_labels} hubs"]
     axis.set_title(f"{title}\n" + "; ".join(note for note in notes if note), fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
 
 
-def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame | nx.Graph, *, expression: pd.DataFrame, genes: pd.DataFrame,
-                     design: pd.DataFrame, contrast: np.ndarray | None, patients: pd.Series,
+def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame | nx.Graph, *, expression: pd.DataFrame,
+                     genes: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray | None, patients: pd.Series,
                      modules: pd.Series | None, ora: Mapping[tuple[str, str], pd.DataFrame], alpha: float,
                      lfc_threshold: float, term_alpha: float, first_neighbours: bool, n_top: int, n_bootstrap: int,
                      seed: int, epc_networks: int = 1000) -> dict[str, object]:
@@ -374,8 +370,8 @@ def write_contrast_network(result: Mapping[str, object], *, hubs: str | Path, te
                            title: str, n_labels: int, max_nodes: int) -> None:
     """Write what :func:`analyse_contrast` returns: the three tables, the Cytoscape edge table, GraphML, figure."""
     for name, path in (("hubs", hubs), ("terms", terms), ("unconnected", unconnected)):
-        result[name].to_csv(path, sep="\t", index=False, float_format="%.6g")
-    cytoscape_edges(result["graph"], result["hubs"]).to_csv(cytoscape, sep="\t", index=False, float_format="%.6g")
+        write_table(result[name], path)
+    write_table(cytoscape_edges(result["graph"], result["hubs"]), cytoscape)
     nx.write_graphml(result["graph"], graphml)
     plot_network(result["graph"], result["hubs"], figure, title=title, n_labels=n_labels, max_nodes=max_nodes)
 
@@ -403,5 +399,5 @@ def analyse_contrasts(paths: Sequence[str], *, plans: Mapping[str, object], tabl
             contrast=contrast.vector(list(fit.design.columns)) if contrast else None,
             ora=read_ora_tables(ora[index * per_path:(index + 1) * per_path]), n_top=n_top, **options)
         files = outputs[index * len(kinds):(index + 1) * len(kinds)]
-        write_contrast_network(result, **dict(zip(names, files)), title=f"STRING network of {path}",
+        write_contrast_network(result, **dict(zip(names, files, strict=True)), title=f"STRING network of {path}",
                                n_labels=n_top, max_nodes=max_nodes)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialrna.errors import InputError
+from trialrna.errors import InputError, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,8 @@ def bundled_links_path() -> Path:
 
 
 def _require(table: pd.DataFrame, columns: list[str], *, path: str | Path, what: str) -> None:
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise InputError(f"{path}: {what} needs the column(s) {', '.join(missing)}; found "
-                         f"{', '.join(map(str, table.columns))}. Use STRING's own download files unchanged.")
+    require_columns(table.columns, columns, what=f"{path}: {what} needs the column(s)",
+                    fix="Use STRING's own download files unchanged.")
 
 
 def _symbols_from_info(path: str | Path) -> pd.Series:

@@ -114,17 +114,7 @@ class TrialDeseqDataSet(DeseqDataSet):
 
 
 def fit_design(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int) -> TrialDeseqDataSet:
-    """Fit DESeq2's model (size factors, dispersions, LFCs, Cook's refit) for one design.
-
-    Parameters
-    ----------
-    counts
-        Raw counts, genes x samples; the design's samples are taken.
-    design
-        Samples x columns design matrix (full rank).
-    n_cpus
-        Processes pydeseq2 may use (the rule's threads).
-    """
+    """The engine's :func:`trialrna.de.fit_design` on pydeseq2 (``n_cpus`` processes)."""
     dds = TrialDeseqDataSet(counts=counts[design.index].T, metadata=pd.DataFrame(index=design.index),
                             design=design, inference=TrialInference(n_cpus=n_cpus), quiet=True)
     dds.deseq2()

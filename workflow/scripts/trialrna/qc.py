@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import leaves_list, linkage
+from scipy.spatial.distance import squareform
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy.cluster.hierarchy import leaves_list, linkage  # noqa: E402
-from scipy.spatial.distance import squareform  # noqa: E402
+from trialrna.plots import NOT_GROUPED, categorical, plt, save
+
+if TYPE_CHECKING:
+    import anndata
 
 log = logging.getLogger(__name__)
 
 #: Metadata columns the QC figures colour by, with their legend titles.
 COLOUR_BY = {"group": "response", "timepoint": "visit", "arm": "arm"}
-_NOT_GROUPED = "not evaluable"
 
 
 def library_stats(counts: pd.DataFrame, *, genes: pd.DataFrame | None = None,
@@ -126,13 +126,7 @@ def flag_outliers(correlation: pd.DataFrame, *, n_mad: float = 5.0) -> pd.DataFr
 
 def _labels(metadata: pd.DataFrame, column: str) -> pd.Series:
     values = metadata[column].astype(object)
-    return values.where(values.notna(), _NOT_GROUPED).astype(str)
-
-
-def _palette(levels: Sequence[str]) -> dict[str, tuple]:
-    cmap = plt.get_cmap("tab10")
-    return {level: ((0.6, 0.6, 0.6, 1.0) if level == _NOT_GROUPED else cmap(index % 10))
-            for index, level in enumerate(levels)}
+    return values.where(values.notna(), NOT_GROUPED).astype(str)
 
 
 def _levels(metadata: pd.DataFrame, column: str) -> list[str]:
@@ -140,14 +134,14 @@ def _levels(metadata: pd.DataFrame, column: str) -> list[str]:
     ordered = list(series.cat.categories) if isinstance(series.dtype, pd.CategoricalDtype) else sorted(
         series.dropna().astype(str).unique())
     labels = set(_labels(metadata, column))
-    return [level for level in ordered if level in labels] + ([_NOT_GROUPED] if _NOT_GROUPED in labels else [])
+    return [level for level in ordered if level in labels] + ([NOT_GROUPED] if NOT_GROUPED in labels else [])
 
 
 def plot_library_stats(stats: pd.DataFrame, metadata: pd.DataFrame, path: str | Path) -> None:
     """Bar charts of library size (millions) and detected genes per sample, coloured by visit."""
     table = stats.merge(metadata[["sample", "patient", "timepoint"]], on="sample").sort_values(
         ["timepoint", "patient"])
-    colours = _palette(_levels(metadata, "timepoint"))
+    colours = categorical(_levels(metadata, "timepoint"))
     fig, axes = plt.subplots(2, 1, figsize=(max(8, len(table) * 0.06), 6), sharex=True)
     x = np.arange(len(table))
     bar_colours = [colours[label] for label in table["timepoint"].astype(str)]
@@ -158,9 +152,7 @@ def plot_library_stats(stats: pd.DataFrame, metadata: pd.DataFrame, path: str | 
     axes[1].set_xticks(x, table["sample"], rotation=90, fontsize=max(3, min(8, 400 / len(table))))
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in colours.values()]
     axes[0].legend(handles, list(colours), title="visit", fontsize=8, loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def plot_pca(scores: pd.DataFrame, variance_ratio: pd.Series, metadata: pd.DataFrame, path: str | Path) -> None:
@@ -168,9 +160,9 @@ def plot_pca(scores: pd.DataFrame, variance_ratio: pd.Series, metadata: pd.DataF
     table = scores.merge(metadata, on="sample")
     fig, axes = plt.subplots(1, len(COLOUR_BY), figsize=(5 * len(COLOUR_BY), 4.5))
     second = "PC2" if "PC2" in table else "PC1"
-    for axis, (column, title) in zip(np.atleast_1d(axes), COLOUR_BY.items()):
+    for axis, (column, title) in zip(np.atleast_1d(axes), COLOUR_BY.items(), strict=True):
         labels = _labels(table, column)
-        colours = _palette(_levels(table, column))
+        colours = categorical(_levels(table, column))
         for level, colour in colours.items():
             chosen = labels == level
             axis.scatter(table.loc[chosen, "PC1"], table.loc[chosen, second], s=18, color=colour, label=level,
@@ -179,9 +171,7 @@ def plot_pca(scores: pd.DataFrame, variance_ratio: pd.Series, metadata: pd.DataF
         axis.set_ylabel(f"{second} ({variance_ratio[second]:.1%})")
         axis.set_title(f"coloured by {title}")
         axis.legend(fontsize=7, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def plot_correlation_heatmap(correlation: pd.DataFrame, metadata: pd.DataFrame, path: str | Path) -> None:
@@ -197,7 +187,7 @@ def plot_correlation_heatmap(correlation: pd.DataFrame, metadata: pd.DataFrame, 
                             width_ratios=[size * 2.5, 0.3], hspace=0.05, wspace=0.03)
     for row, (column, title) in enumerate(COLOUR_BY.items()):
         axis = fig.add_subplot(grid[row, 0])
-        colours = _palette(_levels(meta, column))
+        colours = categorical(_levels(meta, column))
         axis.imshow([[colours[label] for label in _labels(meta, column)]], aspect="auto")
         axis.set_xticks([])
         axis.set_yticks([0], [title], fontsize=8)
@@ -211,5 +201,4 @@ def plot_correlation_heatmap(correlation: pd.DataFrame, metadata: pd.DataFrame, 
     axis.set_yticks(range(len(ordered)), ordered.index, fontsize=tick_size)
     fig.colorbar(image, cax=fig.add_subplot(grid[-1, 1]), label="Pearson r (log-CPM)")
     fig.subplots_adjust(left=0.12, right=0.84, top=0.98, bottom=0.1)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path, tight=False)

@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialrna.errors import InputError  # noqa: E402
+from trialrna.plots import plt, save
 
 #: Scale -> (kind, items, range). Functional scales are reversed so that a higher score is better function;
 #: symptom scales and global health status rise with the symptom or with health.
@@ -79,20 +75,11 @@ def change_from_baseline(scores: pd.DataFrame, arms: pd.DataFrame, *, visits: Se
                                        "ci_high"])
 
 
-def check_visits(answers: pd.DataFrame, *, visits: Sequence[str], source: str | Path) -> None:
-    """QLQ-C30 visits must be configured timepoints (the first is baseline)."""
-    unknown = ~answers["visit"].isin(visits)
-    if unknown.any():
-        row = int(np.flatnonzero(unknown)[0])
-        raise InputError(f"{source}, line {row + 2} (patient {answers['patient'].iat[row]}), column 'visit': "
-                         f"{answers['visit'].iat[row]!r} is not one of the config timepoints ({', '.join(visits)})")
-
-
 def plot_change(change: pd.DataFrame, path: str | Path, *, scales: Sequence[str] = ("QL2", "PF2", "FA", "PA")
                 ) -> None:
     """Mean change from baseline (95 % CI) over visits, per arm, for the key scales."""
     fig, axes = plt.subplots(1, len(scales), figsize=(4.2 * len(scales), 4), sharey=True)
-    for axis, scale in zip(np.atleast_1d(axes), scales):
+    for axis, scale in zip(np.atleast_1d(axes), scales, strict=True):
         subset = change[change["scale"] == scale]
         for arm, values in subset.groupby("arm"):
             axis.errorbar(values["visit"], values["mean_change"],
@@ -103,6 +90,4 @@ def plot_change(change: pd.DataFrame, path: str | Path, *, scales: Sequence[str]
         axis.tick_params(axis="x", labelrotation=20)
     np.atleast_1d(axes)[0].set_ylabel("mean change from baseline (points)")
     np.atleast_1d(axes)[-1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)

@@ -13,29 +13,62 @@ import json
 import platform
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialrna.annotation import sha256sum  # noqa: E402
-from trialrna.contrasts import intended_key_contrast, key_contrast, parse_contrast  # noqa: E402
-from trialrna.enrich import collapse_redundant, term_label  # noqa: E402
-from trialrna.io import annotation_warning  # noqa: E402
+from trialrna.annotation import sha256sum
+from trialrna.endpoints import ALL_ARMS
+from trialrna.enrich import collapse_redundant, read_ora_tables, term_label
+from trialrna.io import annotation_warning
+from trialrna.layout import DE_FIGURE_KINDS, DIRECTIONS, Layout
+from trialrna.plots import GROUP_COLOURS, NOT_GROUPED, plt, save
+from trialrna.tables import read_table as read_existing
+from trialrna.vocabulary import (
+    RESPONDER_CODES,
+    UNASSIGNED_MODULE,
+    WHOLE_COHORT,
+    intended_key_contrast,
+    key_contrast,
+    parse_contrast,
+    significant,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "report" / "templates"
 PACKAGES = ("snakemake", "pydeseq2", "gseapy", "networkx", "scanpy", "pandas", "numpy", "scipy", "statsmodels",
             "lifelines", "matplotlib", "jinja2", "scikit-misc", "blitzgsea")
-RESPONSE_RULES = {"orr": "responders: CR or PR; non-responders: SD or PD (objective response)",
-                  "cbr": "responders: CR, PR or SD; non-responders: PD (clinical benefit)"}
+RULE_NAMES = {"orr": "objective response", "cbr": "clinical benefit"}
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """The settings the page computes with (the rule passes them; the full settings are only shown)."""
+
+    alpha: float
+    lfc_threshold: float
+    term_alpha: float
+    min_genes_for_finding: int
+    top_hubs: int
+    network_contrasts: Sequence[str]
+    response_rule: str
+    min_annotated_share: float
+    max_gene_share: float
+    libraries: Sequence[str]
+
+
+def response_rule_words(rule: str) -> str:
+    """``responders: CR or PR; non-responders: SD or PD (objective response)`` for a response rule."""
+    responders = [code for code in ("CR", "PR", "SD", "PD") if code in RESPONDER_CODES[rule]]
+    others = [code for code in ("CR", "PR", "SD", "PD") if code not in RESPONDER_CODES[rule]]
+    return (f"responders: {', '.join(responders[:-1]) + ' or ' if len(responders) > 1 else ''}{responders[-1]}; "
+            f"non-responders: {', '.join(others[:-1]) + ' or ' if len(others) > 1 else ''}{others[-1]} "
+            f"({RULE_NAMES[rule]})")
 
 
 def image(path: str | Path) -> str | None:
@@ -47,8 +80,8 @@ def image(path: str | Path) -> str | None:
 
 
 def read_table(path: str | Path) -> pd.DataFrame | None:
-    path = Path(path)
-    return pd.read_csv(path, sep="\t") if path.exists() else None
+    """A result table, or None when this run did not make it."""
+    return read_existing(path) if Path(path).exists() else None
 
 
 def html_table(table: pd.DataFrame | None, *, digits: int = 3, table_id: str = "", limit: int | None = None
@@ -96,9 +129,9 @@ def plot_trajectories(counts: pd.DataFrame, metadata_table: pd.DataFrame, genes:
     columns = min(3, max(len(gene_ids), 1))
     rows = int(np.ceil(len(gene_ids) / columns)) or 1
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False)
-    colours = {"responders": "#1e8449", "non_responders": "#c0392b"}
-    for axis, gene in zip(axes.ravel(), gene_ids):
-        for (patient, group), samples in grouped.groupby(["patient", "group"], observed=True):
+    colours = GROUP_COLOURS
+    for axis, gene in zip(axes.ravel(), gene_ids, strict=False):  # the grid may have spare axes
+        for (_, group), samples in grouped.groupby(["patient", "group"], observed=True):
             ordered = samples.sort_values("timepoint")
             axis.plot([visits.index(v) for v in ordered["timepoint"]], cpm.loc[gene, ordered["sample"]],
                       color=colours[group], alpha=0.35, linewidth=0.9)
@@ -113,20 +146,20 @@ def plot_trajectories(counts: pd.DataFrame, metadata_table: pd.DataFrame, genes:
         axis.axis("off")
     axes.ravel()[0].legend(fontsize=8)
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
 
 
 def _key_contrast(summary: pd.DataFrame | None, visits: Sequence[str]) -> str | None:
-    """:func:`trialrna.contrasts.key_contrast` among the whole-cohort contrasts of the DE summary."""
+    """:func:`trialrna.vocabulary.key_contrast` among the whole-cohort contrasts of the DE summary."""
     if summary is None or summary.empty:
         return None
-    return key_contrast(summary.loc[summary["scope"] == "all", "contrast"].tolist(), visits)
+    return key_contrast(summary.loc[summary["scope"] == WHOLE_COHORT, "contrast"].tolist(), visits)
 
 
-def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    return table[table["padj"] < alpha].sort_values("pvalue")
+def _significant(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> pd.DataFrame:
+    """The significant genes of a DE table (:func:`trialrna.vocabulary.significant`), by p-value."""
+    up, down = significant(table, alpha=alpha, lfc_threshold=lfc_threshold)
+    return table[up | down].sort_values("pvalue")
 
 
 def not_estimable(table: pd.DataFrame | None) -> pd.Series:
@@ -141,7 +174,7 @@ def skipped_reason(plan: pd.DataFrame | None, name: str) -> str | None:
     if plan is None:
         return None
     family = name.split("_", 1)[0]
-    rows = plan[(plan["scope"] == "all") & (plan["status"] == "skipped") &
+    rows = plan[(plan["scope"] == WHOLE_COHORT) & (plan["status"] == "skipped") &
                 plan["contrast"].isin([name, f"{family}_*"])]
     return rows["description"].iat[0] if len(rows) else None
 
@@ -186,8 +219,8 @@ def _pathway_sentence(key: str, terms: pd.DataFrame, *, min_genes: int) -> str |
         return (f"Enrichment of {key}: no term rested on at least {min_genes} genes (the strongest, "
                 f"{term_label(best['term'], best['id'])}, on {int(best['overlap'])}), so no pathway is cited as a "
                 "finding.")
-    cited = cited.assign(label=[term_label(t, i) for t, i in zip(cited["term"], cited["id"])]).drop_duplicates(
-        "label").head(4)
+    labels = [term_label(term, identifier) for term, identifier in zip(cited["term"], cited["id"], strict=True)]
+    cited = cited.assign(label=labels).drop_duplicates("label").head(4)
     named = "; ".join(f"{row.label} ({row.library}, {row.direction}, {int(row.overlap)} genes, padj {row.padj:.1e})"
                       for row in cited.itertuples())
     return f"Pathways behind {key}: {named}."
@@ -195,7 +228,7 @@ def _pathway_sentence(key: str, terms: pd.DataFrame, *, min_genes: int) -> str |
 
 def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, key: str | None, alpha: float,
              rates: pd.DataFrame | None, differences: pd.DataFrame | None, survival: pd.DataFrame | None,
-             terms: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int,
+             lfc_threshold: float = 0.0, terms: pd.DataFrame | None, n_patients: int, n_samples: int, n_analysed: int,
              visits: Sequence[str], plan: pd.DataFrame | None = None, min_genes: int = 3,
              hubs: pd.DataFrame | None = None, network_note: str | None = None,
              modules: pd.DataFrame | None = None, module_note: str | None = None, n_top: int = 10) -> list[str]:
@@ -224,8 +257,9 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
                     f"The trial's key contrast {wanted} could not be tested ({reason}); the gene, pathway and "
                     f"network findings below are for {key} instead.")
     if key:
-        said.append(_gene_sentence(key, _significant(key_table, alpha), alpha=alpha, baseline=visits[0]))
-    for scope in sorted(set(summary["scope"]) - {"all"}) if summary is not None else []:
+        said.append(_gene_sentence(key, _significant(key_table, alpha=alpha, lfc_threshold=lfc_threshold),
+                                   alpha=alpha, baseline=visits[0]))
+    for scope in sorted(set(summary["scope"]) - {WHOLE_COHORT}) if summary is not None else []:
         row = summary[(summary["scope"] == scope) & (summary["contrast"] == key)]
         if not row.empty:
             said.append(f"Within {scope.removeprefix('arm_')}: {int(row['up'].iat[0] + row['down'].iat[0])} genes "
@@ -258,8 +292,8 @@ def findings(*, key_table: pd.DataFrame | None, summary: pd.DataFrame | None, ke
         said.append(f"ORR was {orr['rate']:.0%} on {orr['arm']} and {orr['control_rate']:.0%} on "
                     f"{orr['control_arm']} (difference {orr['difference']:+.0%}, 95 % CI {orr['ci_low']:+.0%} to "
                     f"{orr['ci_high']:+.0%}, Fisher p = {orr['fisher_p']:.2g}).")
-    elif rates is not None and rates["arm"].nunique() == 2:  # one arm and the pooled "all"
-        orr = rates[(rates["endpoint"] == "ORR") & (rates["arm"] != "all")].iloc[0]
+    elif rates is not None and rates["arm"].nunique() == 2:  # one arm and the pooled one
+        orr = rates[(rates["endpoint"] == "ORR") & (rates["arm"] != ALL_ARMS)].iloc[0]
         said.append(f"ORR was {orr['rate']:.0%} (95 % CI {orr['ci_low']:.0%} to {orr['ci_high']:.0%}; "
                     f"{int(orr['responders'])} of {int(orr['n'])}) in this single-arm study, with no comparator.")
     if survival is not None and not survival.empty:
@@ -298,14 +332,14 @@ def network_note(*, key: str | None, patterns: Sequence[str], hubs: pd.DataFrame
             f"({counts.get('isolated', 0)} isolated, {counts.get('not in STRING', 0)} not in STRING).")
 
 
-def module_summary(results: Path, *, n_hubs: int = 3) -> pd.DataFrame | None:
-    """One row per co-expression module (M0 left out): size, top kME hubs and eigengene correlation with response,
-    most response-correlated first."""
-    members = read_table(results / "network/coexpression/modules.tsv")
-    traits = read_table(results / "network/coexpression/module_traits.tsv")
+def module_summary(layout: Layout, *, n_hubs: int = 3) -> pd.DataFrame | None:
+    """One row per co-expression module (the unassigned genes left out): size, top kME hubs and eigengene
+    correlation with response, most response-correlated first."""
+    members = read_table(layout.file("modules"))
+    traits = read_table(layout.file("module_traits"))
     if members is None or traits is None:
         return None
-    members = members[members["module"] != "M0"]
+    members = members[members["module"] != UNASSIGNED_MODULE]
     response = traits[traits["trait"] == "response"].set_index("module")
     rows = [(module, len(genes), ", ".join(genes.nsmallest(n_hubs, "module_rank")["symbol"].astype(str)),
              response["r"].get(module, np.nan), response["p"].get(module, np.nan))
@@ -316,13 +350,11 @@ def module_summary(results: Path, *, n_hubs: int = 3) -> pd.DataFrame | None:
     return table.sort_values("p_response", na_position="last").reset_index(drop=True)
 
 
-def _sample_qc(results: Path, samples: pd.DataFrame) -> pd.DataFrame:
+def _sample_qc(layout: Layout, samples: pd.DataFrame) -> pd.DataFrame:
     """One row per sample: patient, visit, arm, group, library size, detected genes, correlation, outlier flag."""
-    stats = read_table(results / "qc/library_stats.tsv")
-    outliers = read_table(results / "qc/outliers.tsv")
-    table = samples[["sample", "patient", "timepoint", "arm", "group"]].merge(stats, on="sample").merge(
-        outliers, on="sample")
-    return table.assign(group=table["group"].astype(str).replace("nan", "not evaluable"))
+    table = samples[["sample", "patient", "timepoint", "arm", "group"]].merge(
+        read_table(layout.file("library_stats")), on="sample").merge(read_table(layout.file("outliers")), on="sample")
+    return table.assign(group=table["group"].astype(str).replace("nan", NOT_GROUPED))
 
 
 def dominated_samples(stats: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -383,126 +415,130 @@ def study_design(arms: Sequence[str]) -> str:
     return f"single-arm study ({arms[0]})" if len(arms) == 1 else f"randomised, {len(arms)} arms: {', '.join(arms)}"
 
 
-def build_context(*, results: str | Path, config: Mapping[str, Any], input_files: Mapping[str, str | Path],
-                  workdir: str | Path) -> dict[str, Any]:
-    """Everything the template shows, read from the results folder."""
-    results, workdir = Path(results), Path(workdir)
+def _key_terms(layout: Layout, key: str, params: ReportParams) -> pd.DataFrame | None:
+    """The key contrast's significant ORA terms of every library and direction, with library and direction."""
+    paths = [path for path in layout.files("ora_table", {"library": list(params.libraries),
+                                                         "direction": list(DIRECTIONS)}, path=key)
+             if Path(path).exists()]
+    tables = [table[table["padj"] < params.term_alpha].assign(library=library, direction=direction)
+              for (library, direction), table in read_ora_tables(paths, layout=layout).items()]
+    return pd.concat(tables) if tables else None
+
+
+def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str | Path, settings: Mapping[str, Any],
+                  input_files: Mapping[str, str | Path], workdir: str | Path) -> dict[str, Any]:
+    """Everything the template shows, read from the results folder of ``layout``.
+
+    ``params`` are the settings the page computes with; ``settings`` (the run's validated config) are shown in
+    the methods and hashed for provenance; ``input_files`` are the user inputs whose checksums are shown.
+    """
+    workdir = Path(workdir)
     from trialrna.cohort import read_count_table, read_sample_metadata
 
-    samples = read_sample_metadata(results / "samples/sample_metadata.tsv")
+    samples = read_sample_metadata(layout.file("sample_metadata"))
     visits = list(samples["timepoint"].cat.categories)
-    alpha = config["de"]["alpha"]
-    summary = read_table(results / "de/summary.tsv")
-    plan = read_table(results / "de/contrasts.tsv")
+    alpha, lfc_threshold = params.alpha, params.lfc_threshold
+    summary = read_table(layout.file("de_summary"))
+    plan = read_table(layout.file("de_contrasts"))
     key = _key_contrast(summary, visits)
-    rates = read_table(results / "clinical/response_rates.tsv")
-    differences = read_table(results / "clinical/response_rate_differences.tsv")
-    survival = read_table(results / "clinical/survival.tsv")
+    rates = read_table(layout.file("response_rates"))
+    differences = read_table(layout.file("response_rate_differences"))
+    survival = read_table(layout.file("survival"))
 
     trajectory_figure, trajectory_genes = None, []
-    key_table = read_table(results / "de" / f"{key}.tsv") if key else None
+    key_table = read_table(layout.file("de_table", path=key)) if key else None
     # Only the network this run built for the key contrast (never a file left by an earlier run's settings).
-    built = key is not None and any(fnmatch(key, pattern) for pattern in config["network"]["contrasts"])
-    hubs = read_table(results / f"network/{key}.hubs.tsv") if built else None
-    unconnected = read_table(results / f"network/{key}.unconnected.tsv") if built else None
-    why_no_hubs = network_note(key=key, patterns=config["network"]["contrasts"], hubs=hubs, unconnected=unconnected)
+    built = key is not None and any(fnmatch(key, pattern) for pattern in params.network_contrasts)
+    hubs = read_table(layout.file("network_file", path=key, kind="hubs.tsv")) if built else None
+    unconnected = read_table(layout.file("network_file", path=key, kind="unconnected.tsv")) if built else None
+    why_no_hubs = network_note(key=key, patterns=params.network_contrasts, hubs=hubs, unconnected=unconnected)
     hubs = hubs if hubs is not None and not hubs.empty else None
     if key:
-        ranked = hubs if hubs is not None else _significant(key_table, alpha)
+        ranked = hubs if hubs is not None else _significant(key_table, alpha=alpha, lfc_threshold=lfc_threshold)
         trajectory_genes = ranked["gene_id"].head(6).tolist()
     if trajectory_genes:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "trajectories.png"
-            plot_trajectories(read_count_table(results / "counts/counts.tsv"), samples,
-                              pd.read_csv(results / "counts/genes.tsv", sep="\t"), trajectory_genes, path,
+            plot_trajectories(read_count_table(layout.file("counts")), samples, read_table(layout.file("genes")),
+                              trajectory_genes, path,
                               title=f"Top {'hub' if hubs is not None else 'DE'} genes of {key}, per patient")
             trajectory_figure = image(path)
 
     contrast_tables = []
     for contrast in ([key] if key else []) + [c for c in ("response_" + visits[0],) if summary is not None and c in
                                               set(summary["contrast"]) and c != key]:
-        table = key_table if contrast == key else read_table(results / "de" / f"{contrast}.tsv")
+        table = key_table if contrast == key else read_table(layout.file("de_table", path=contrast))
         columns = ["symbol", "gene_id", "baseMean", "log2FoldChange", "padj"]
-        contrast_tables.append({"name": contrast, "volcano": image(results / f"de/plots/{contrast}.volcano.png"),
-                                "table": html_table(_significant(table, alpha)[columns], table_id=f"de-{contrast}",
-                                                    limit=200)})
-    significant_terms = []
-    if key:
-        for path in sorted((results / "enrichment" / key).glob("*.ora_*.tsv")):
-            table = read_table(path)
-            library, direction = path.name[:-4].rsplit(".", 1)
-            significant_terms.append(table[table["padj"] < config["enrichment"]["alpha"]]
-                                     .assign(library=library, direction=direction.removeprefix("ora_")))
+        volcano = layout.file("de_figure", path=contrast, kind=DE_FIGURE_KINDS[1])
+        contrast_tables.append({"name": contrast, "volcano": image(volcano), "table": html_table(
+            _significant(table, alpha=alpha, lfc_threshold=lfc_threshold)[columns], table_id=f"de-{contrast}",
+            limit=200)})
     term_columns = ["library", "direction", "term", "id", "size", "overlap", "padj"]
-    key_terms = pd.concat(significant_terms)[[*term_columns, "genes", "p"]] if significant_terms else None
-    terms = pd.concat(t.head(10) for t in significant_terms)[term_columns].sort_values("padj") \
-        if key_terms is not None and len(key_terms) else None
+    key_terms = _key_terms(layout, key, params) if key else None
+    terms = key_terms.groupby(["library", "direction"], sort=False).head(10)[term_columns].sort_values(
+        ["padj", "library", "direction", "term"]) if key_terms is not None and len(key_terms) else None
 
     hub_columns = ["symbol", "consensus_rank", "stability", "log2FoldChange", "padj", "module", "top_terms",
                    "Degree", "MCC", "Betweenness"]
-    modules = module_summary(results)
-    notes = read_table(results / "network/coexpression/notes.tsv")
+    modules = module_summary(layout)
+    notes = read_table(layout.file("coexpression_notes"))
     module_notes = [note[0].upper() + note[1:] for note in notes["note"]] if notes is not None else []
     response_note = next((note.split(": ", 1)[1] for note in (notes["note"] if notes is not None else [])
                           if note.startswith("response cannot")), None)
     n_analysed = samples.loc[samples["group"].notna(), "patient"].nunique()
-    clinical = read_table(workdir / config["clinical"]["sheet"])
-    annotation_warning_text = gene_id_warning(read_table(results / "counts/gene_id_summary.tsv"),
-                                              min_annotated_share=config["qc"]["min_annotated_share"])
+    clinical = read_existing(clinical_sheet)
+    annotation_warning_text = gene_id_warning(read_table(layout.file("gene_id_summary")),
+                                              min_annotated_share=params.min_annotated_share)
     arms = sorted(clinical["arm"].astype(str).unique())
     hazard_columns = ["hr", "hr_ci_low", "hr_ci_high"]
-    hub_score = read_table(results / "network/hub_score_endpoints.tsv") if built else None
+    hub_score = read_table(layout.file("hub_score_endpoints")) if built else None
+    hubs_shown = hubs[hub_columns] if hubs is not None else None
     return {
         "title": "Transcriptomic mechanisms of resistance",
-        "design": {"arms": arms, "single_arm": len(arms) == 1,
-                   "study": study_design(arms),
-                   "visits": visits,
-                   "rule": RESPONSE_RULES[config["response"]["rule"]],
+        "design": {"arms": arms, "single_arm": len(arms) == 1, "study": study_design(arms), "visits": visits,
+                   "rule": response_rule_words(params.response_rule),
                    "patients": clinical["patient"].nunique(), "samples": len(samples),
                    "groups": samples.drop_duplicates("patient")["group"].astype(str).replace(
-                       "nan", "not evaluable").value_counts().to_dict()},
-        "flow": {"figure": image(results / "clinical/sample_flow.png"),
-                 "table": html_table(read_table(results / "clinical/sample_flow.tsv"), table_id="flow")},
+                       "nan", NOT_GROUPED).value_counts().to_dict()},
+        "flow": {"figure": image(layout.file("sample_flow_figure")),
+                 "table": html_table(read_table(layout.file("sample_flow")), table_id="flow")},
         "clinical": {"rates": html_table(rates, table_id="rates"),
                      "differences": html_table(differences, table_id="differences"),
                      "survival": html_table(_hazard_display(survival, columns=hazard_columns), table_id="survival"),
-                     "km": [image(results / f"clinical/km_{e}.png") for e in ("pfs", "os")],
-                     "safety": html_table(read_table(results / "clinical/safety_summary.tsv"), table_id="safety"),
-                     "qol": image(results / "clinical/qlq_c30_change.png"),
-                     "biomarkers": html_table(read_table(results / "clinical/biomarkers.tsv"), table_id="biomarkers")},
-        "qc": {"pca": image(results / "qc/pca.png"),
-               "dominated": html_table(dominated_samples(read_table(results / "qc/library_stats.tsv")),
+                     "km": [image(layout.file("kaplan_meier_figure", endpoint=e)) for e in ("pfs", "os")],
+                     "safety": html_table(read_table(layout.file("safety_summary")), table_id="safety"),
+                     "qol": image(layout.file("qlq_c30_figure")),
+                     "biomarkers": html_table(read_table(layout.file("biomarkers")), table_id="biomarkers")},
+        "qc": {"pca": image(layout.file("pca_figure")),
+               "dominated": html_table(dominated_samples(read_table(layout.file("library_stats"))),
                                        table_id="dominated"),
-               "max_gene_share": config["qc"]["max_gene_share"],
-               "outliers": html_table(read_table(results / "qc/outliers.tsv").query("outlier"), table_id="outliers"),
-               "samples": html_table(_sample_qc(results, samples), table_id="samples-qc")},
+               "max_gene_share": params.max_gene_share,
+               "outliers": html_table(read_table(layout.file("outliers")).query("outlier"), table_id="outliers"),
+               "samples": html_table(_sample_qc(layout, samples), table_id="samples-qc")},
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
-               "trajectories": trajectory_figure,
-               "plan": html_table(plan, table_id="plan")},
+               "trajectories": trajectory_figure, "plan": html_table(plan, table_id="plan")},
         "not_estimated": not_estimated(plan, survival, hub_score),
-        "network": {"key": key, "annotation_warning": annotation_warning_text, "hubs": html_table(hubs[hub_columns] if hubs is not None else None, table_id="hubs",
-                                                   limit=30),
-                    "note": why_no_hubs,
-                    "figure": image(results / f"network/{key}.network.png") if built else None,
+        "network": {"key": key, "annotation_warning": annotation_warning_text,
+                    "hubs": html_table(hubs_shown, table_id="hubs", limit=30), "note": why_no_hubs,
+                    "figure": image(layout.file("network_file", path=key, kind="network.png")) if built else None,
                     "unconnected": html_table(unconnected, table_id="unconnected"),
                     "hub_score": html_table(_hazard_display(hub_score, columns=["estimate", "ci_low", "ci_high", "p"]),
                                             table_id="hub-score"),
                     "modules": html_table(modules, table_id="modules"), "module_notes": module_notes,
-                    "module_traits": image(results / "network/coexpression/module_traits.png")},
-        "enrichment": {"heatmap": image(results / "enrichment/heatmap.png"),
+                    "module_traits": image(layout.file("module_traits_figure"))},
+        "enrichment": {"heatmap": image(layout.file("enrichment_heatmap_figure")),
                        "annotation_warning": annotation_warning_text,
                        "terms": html_table(terms, table_id="terms"), "key": key},
-        "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, rates=rates,
-                             differences=differences, survival=survival, terms=key_terms,
+        "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, lfc_threshold=lfc_threshold,
+                             rates=rates, differences=differences, survival=survival, terms=key_terms,
                              n_patients=clinical["patient"].nunique(), n_samples=len(samples),
                              n_analysed=n_analysed, visits=visits, plan=plan,
-                             min_genes=config["enrichment"]["min_genes_for_finding"], hubs=hubs,
-                             network_note=why_no_hubs, modules=modules, module_note=response_note,
-                             n_top=config["network"]["top_hubs"]),
-        "methods": {"versions": software_versions(), "config": config, "alpha": alpha,
-                    "gene_sets": html_table(read_table(results / "enrichment/gene_sets.tsv"), table_id="gene-sets"),
+                             min_genes=params.min_genes_for_finding, hubs=hubs, network_note=why_no_hubs,
+                             modules=modules, module_note=response_note, n_top=params.top_hubs),
+        "methods": {"versions": software_versions(), "config": settings, "alpha": alpha,
+                    "gene_sets": html_table(read_table(layout.file("gene_sets")), table_id="gene-sets"),
                     "formulas": html_table(plan, table_id="formulas")},
-        "provenance": {"config_hash": config_hash(config),
+        "provenance": {"config_hash": config_hash(settings),
                        "inputs": [(name, str(path), sha256sum(workdir / path)) for name, path in input_files.items()
                                   if path and (workdir / path).exists()],
                        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")},

@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from trialrna.demo import DEMO_COUNTS
 from trialrna.errors import InputError
+from trialrna.layout import RESULTS
+from trialrna.vocabulary import SURVIVAL_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,13 @@ def check_demo_counts_path(*, simulate: bool, counts_path: str, source: str) -> 
     InputError
         When the simulation would otherwise be read from (and so written to) a path the user gave.
     """
-    if simulate and os.path.normpath(counts_path) != os.path.normpath(DEMO_COUNTS):
+    # The simulation writes a workflow-owned path, so a copied demo config never overwrites a user's count table.
+    demo_counts = RESULTS.file("demo_counts")
+    if simulate and os.path.normpath(counts_path) != os.path.normpath(demo_counts):
         raise InputError(
-            f"{source}: demo.simulate is true, so the workflow simulates the demo counts into {DEMO_COUNTS}, but "
+            f"{source}: demo.simulate is true, so the workflow simulates the demo counts into {demo_counts}, but "
             f"counts.path is {counts_path!r}; the workflow never writes to an input. Set counts.path: "
-            f"{DEMO_COUNTS} to run the demo, or demo.simulate: false to analyse {counts_path}"
+            f"{demo_counts} to run the demo, or demo.simulate: false to analyse {counts_path}"
         )
 
 
@@ -120,10 +123,10 @@ def validate_table(table: pd.DataFrame, *, schema: str | Path, source: str | Pat
                 if error.validator == "required":
                     column = error.message.split("'")[1]
                     raise InputError(f"{source}: column {column!r} is missing or empty on line {index + 2}; "
-                                     "it is required")
+                                     "it is required") from None
                 row_id = next((f" ({key} {record[key]})" for key in ("sample", "patient") if key in record), "")
                 raise InputError(f"{source}, line {index + 2}{row_id}, column {column!r}: "
-                                 f"{_describe(error, schema_doc)}")
+                                 f"{_describe(error, schema_doc)}") from None
         raise
 
 
@@ -132,13 +135,17 @@ def _lines(mask: pd.Series, limit: int = 10) -> str:
     return ", ".join(str(position + 2) for position in mask.to_numpy().nonzero()[0][:limit])
 
 
+def _require_unique(table: pd.DataFrame, column: str, *, source: str | Path) -> None:
+    duplicated = table[column].duplicated(keep=False)
+    if duplicated.any():
+        names = ", ".join(table.loc[duplicated, column].unique()[:5])
+        raise InputError(f"{source}: duplicated {column} id(s) {names} on lines {_lines(duplicated)}; "
+                         f"each {column} must appear once")
+
+
 def check_sample_sheet(samples: pd.DataFrame, *, timepoints: Sequence[str], source: str | Path) -> None:
     """Check sample ids are unique, timepoints are configured and no patient has a visit twice."""
-    duplicated = samples["sample"].duplicated(keep=False)
-    if duplicated.any():
-        names = ", ".join(samples.loc[duplicated, "sample"].unique()[:5])
-        raise InputError(f"{source}: duplicated sample id(s) {names} on lines {_lines(duplicated)}; "
-                         "each sample must appear once")
+    _require_unique(samples, "sample", source=source)
     unknown = ~samples["timepoint"].isin(timepoints)
     if unknown.any():
         values = ", ".join(sorted(samples.loc[unknown, "timepoint"].unique()))
@@ -157,11 +164,7 @@ def check_sample_sheet(samples: pd.DataFrame, *, timepoints: Sequence[str], sour
 def check_clinical_sheet(clinical: pd.DataFrame, *, samples: pd.DataFrame, source: str | Path,
                          samples_source: str | Path) -> None:
     """Check patient ids are unique and every patient of the sample sheet has clinical data."""
-    duplicated = clinical["patient"].duplicated(keep=False)
-    if duplicated.any():
-        names = ", ".join(clinical.loc[duplicated, "patient"].unique()[:5])
-        raise InputError(f"{source}: duplicated patient id(s) {names} on lines {_lines(duplicated)}; "
-                         "each patient must appear once")
+    _require_unique(clinical, "patient", source=source)
     missing = ~samples["patient"].isin(clinical["patient"])
     if missing.any():
         names = ", ".join(samples.loc[missing, "patient"].unique()[:10])
@@ -230,3 +233,27 @@ def match_counts_to_samples(counts: pd.DataFrame, samples: pd.DataFrame, *, coun
         raise InputError(f"{counts_source}: sample column(s) {', '.join(empty)} have zero counts for every gene; "
                          "remove the failed libraries from the sample sheet")
     return matched
+
+
+def check_qlq_c30_visits(answers: pd.DataFrame, *, visits: Sequence[str], source: str | Path) -> None:
+    """QLQ-C30 visits must be configured timepoints (the first is baseline)."""
+    unknown = ~answers["visit"].isin(visits)
+    if unknown.any():
+        row = int(unknown.to_numpy().nonzero()[0][0])
+        raise InputError(f"{source}, line {row + 2} (patient {answers['patient'].iat[row]}), column 'visit': "
+                         f"{answers['visit'].iat[row]!r} is not one of the config timepoints ({', '.join(visits)})")
+
+
+def check_survival_columns(clinical: pd.DataFrame, *, source: str | Path) -> None:
+    """Every event needs a time, and every time an event flag; the error names the patient and column."""
+    for endpoint in SURVIVAL_ENDPOINTS:
+        time, event = f"{endpoint}_months", f"{endpoint}_event"
+        if time not in clinical and event not in clinical:
+            continue
+        if time not in clinical or event not in clinical:
+            raise InputError(f"{source}: {time} and {event} come together; add the missing column or drop both")
+        for mask, problem in ((clinical[event].notna() & clinical[time].isna(), f"has {event} but no {time}"),
+                              (clinical[time].notna() & clinical[event].isna(), f"has {time} but no {event}")):
+            if mask.any():
+                patient = clinical.loc[mask, "patient"].iat[0]
+                raise InputError(f"{source}: patient {patient} {problem}; give both or neither")

@@ -1,4 +1,4 @@
-"""Hand a design fit to R DESeq2 and read its results: used by the test fixtures and the benchmark.
+"""Hand a design fit to R DESeq2 and read its results: used by the tests, their fixture script and the benchmark.
 
 Each case folder holds ``counts.tsv.gz`` (genes x samples, already filtered), ``design.tsv``, ``contrasts.tsv``
 and, for the likelihood-ratio test, ``reduced.tsv``; ``tests/fixtures/deseq2_reference.R`` fits the same model
@@ -14,7 +14,7 @@ import pandas as pd
 
 from trialrna.contrasts import Contrast
 
-R_SCRIPT = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "deseq2_reference.R"
+R_SCRIPT = Path(__file__).resolve().parent / "fixtures" / "deseq2_reference.R"
 
 
 def export_case(directory: str | Path, *, counts: pd.DataFrame, design: pd.DataFrame,

@@ -1,0 +1,20 @@
+"""The tables layer: every result table is written here, tab-separated with one float format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+#: Eight significant digits: p-values and fold changes keep their precision, files stay diffable.
+FLOAT_FORMAT = "%.8g"
+
+
+def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:
+    """Write a table as TSV (``index`` for tables keyed by their index, such as genes x samples)."""
+    table.to_csv(path, sep="\t", index=index, float_format=FLOAT_FORMAT)
+
+
+def read_table(path: str | Path, **options) -> pd.DataFrame:
+    """Read a table written by :func:`write_table` (``options`` go to :func:`pandas.read_csv`)."""
+    return pd.read_csv(path, sep="\t", **options)
