@@ -1,4 +1,5 @@
-# GO and KEGG enrichment of every DE contrast: ORA per direction, pre-ranked GSEA on chosen contrasts, figures.
+# GO and KEGG enrichment of every DE contrast: ORA per direction, pre-ranked GSEA of the whole-cohort contrasts
+# (config enrichment.gsea.contrasts), figures.
 
 
 wildcard_constraints:
@@ -73,7 +74,9 @@ rule enrichment_gsea:
         alpha=config["enrichment"]["alpha"],
         min_size=config["enrichment"]["gsea"]["min_size"],
         max_size=config["enrichment"]["gsea"]["max_size"],
+        method=config["enrichment"]["gsea"]["method"],
         permutations=config["enrichment"]["gsea"]["permutations"],
+        sample_size=config["enrichment"]["gsea"]["sample_size"],
         seed=config["seed"],
     log:
         "results/logs/enrichment/{path}/{library}.gsea.log",
