@@ -58,11 +58,12 @@ def main() -> None:
             started = time.perf_counter()
             preranked_gsea(read_result_table(path), sets[library], min_size=settings["gsea"]["min_size"],
                            max_size=settings["gsea"]["max_size"], permutations=settings["gsea"]["permutations"],
-                           seed=config["seed"], threads=args.threads)
+                           seed=config["seed"], threads=args.threads, method=settings["gsea"]["method"],
+                           sample_size=settings["gsea"]["sample_size"])
             seconds = time.perf_counter() - started
             gsea_total += seconds
-            print(f"GSEA {path.stem} {library}: {seconds:.1f} s ({settings['gsea']['permutations']} permutations, "
-                  f"{args.threads} threads)")
+            print(f"GSEA {path.stem} {library}: {seconds:.1f} s ({settings['gsea']['method']}, "
+                  f"{settings['gsea']['permutations']} permutations, {args.threads} threads)")
     print(f"total: {ora + gsea_total:.1f} s (ORA {ora:.1f} s, GSEA {gsea_total:.1f} s)")
 
 

@@ -1,5 +1,5 @@
 # GO and KEGG enrichment of every DE contrast: ORA of each direction in every library with its figures (one job
-# per contrast), pre-ranked GSEA on chosen contrasts, the cross-contrast heatmap.
+# per contrast), pre-ranked GSEA of the whole-cohort contrasts (enrichment.gsea.contrasts), the cross-contrast heatmap.
 
 
 wildcard_constraints:
@@ -88,7 +88,9 @@ rule enrichment_gsea:
         alpha=config["enrichment"]["alpha"],
         min_size=config["enrichment"]["gsea"]["min_size"],
         max_size=config["enrichment"]["gsea"]["max_size"],
+        method=config["enrichment"]["gsea"]["method"],
         permutations=config["enrichment"]["gsea"]["permutations"],
+        sample_size=config["enrichment"]["gsea"]["sample_size"],
         seed=config["seed"],
     log:
         logs("enrichment/{path}/{library}.gsea"),

@@ -30,11 +30,15 @@ __all__ = ["DIVERGING", "DOWN", "DPI", "FLAT", "GROUP_COLOURS", "HIGHLIGHT", "IN
            "NOT_GROUPED_COLOUR", "UP", "categorical", "placeholder", "plt", "save"]
 
 
-def save(fig: plt.Figure, path: str | Path, *, tight: bool = True) -> None:
-    """Write the figure as PNG at :data:`DPI` and close it (``tight=False`` keeps a hand-made layout)."""
+def save(fig: plt.Figure, path: str | Path, *, tight: bool = True, crop: bool = False) -> None:
+    """Write the figure as PNG at :data:`DPI` and close it.
+
+    ``tight=False`` keeps a hand-made layout; ``crop`` trims the canvas to what is drawn (for layouts made by
+    other libraries whose labels fall outside the figure).
+    """
     if tight:
         fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight" if crop else None)
     plt.close(fig)
 
 
