@@ -33,6 +33,7 @@ include: "workflow/rules/diffexp.smk"
 include: "workflow/rules/clinical.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/network.smk"
+include: "workflow/rules/robustness.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -16,10 +16,10 @@ LAYERS = {
     "foundation": ["errors", "logs", "vocabulary", "layout", "plots", "tables"],
     "resources and inputs": ["annotation", "manifest", "gene_sets", "cell_signature", "ppi", "io", "validation",
                              "design", "contrasts", "cohort", "demo"],
-    "statistics": ["nb_glm", "dispersion", "deseq2", "pydeseq2_route", "voom", "lmm", "moderation", "symbols",
-                   "hubs"],
-    "stages": ["de_plots", "de", "mixed", "composition", "qc", "enrich", "network", "coexpression", "endpoints",
-               "safety", "qlq_c30", "flow"],
+    "statistics": ["nb_glm", "dispersion", "deseq2", "pydeseq2_route", "voom", "lmm", "moderation", "stagewise",
+                   "symbols", "hubs"],
+    "stages": ["de_plots", "de", "mixed", "routes", "composition", "robustness", "qc", "enrich", "network",
+               "coexpression", "endpoints", "safety", "qlq_c30", "flow"],
     "report": ["report"],
 }
 LAYER_OF = {module: rank for rank, modules in enumerate(LAYERS.values()) for module in modules}

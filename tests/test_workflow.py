@@ -42,7 +42,13 @@ def test_de_outputs(finished_study):
     assert set(summary["contrast"]) == set(tested)
     for name in tested:
         table = pd.read_csv(finished_study / f"results/de/{name}.tsv", sep="\t")
-        assert list(table.columns) == DE_COLUMNS
+        # The interaction contrasts carry the stage-wise FDR screened by the likelihood-ratio test.
+        stagewise = ["padj_stagewise"] if name.startswith("interaction_") else []
+        assert list(table.columns) == DE_COLUMNS + stagewise
+        if stagewise:
+            lrt = pd.read_csv(finished_study / "results/de/lrt_time_by_response.tsv", sep="\t")
+            screened = set(lrt.loc[lrt["padj"] < 0.05, "gene_id"])
+            assert set(table.loc[table["padj_stagewise"].notna(), "gene_id"]) == screened & set(table["gene_id"])
         for kind in ("ma", "volcano", "pvalues"):
             assert (finished_study / f"results/de/plots/{name}.{kind}.png").stat().st_size > 0
 
@@ -65,6 +71,44 @@ def test_network_outputs(finished_study):
     assert len(modules) == 500 and modules["module"].str.fullmatch(r"M\d+").all()
     traits = pd.read_csv(finished_study / "results/network/coexpression/module_traits.tsv", sep="\t")
     assert {"response", "visit"} <= set(traits["trait"])
+
+
+def test_robustness_outputs(finished_study):
+    """The other route, composition, the adjusted refit and the hubs under each check, and the report's section."""
+    robustness = finished_study / "results/robustness"
+    agreement = pd.read_csv(robustness / "route_agreement.tsv", sep="\t").set_index("contrast")
+    assert {"response_baseline", "interaction_end_of_treatment"} <= set(agreement.index)
+    assert (agreement["spearman_stat"] > 0.5).all()
+    for name in agreement.index:
+        mixed = pd.read_csv(robustness / f"mixed/{name}.tsv", sep="\t")
+        assert list(mixed.columns) == DE_COLUMNS and mixed["log2FoldChange_shrunk"].isna().all()
+    scores = pd.read_csv(robustness / "composition.tsv", sep="\t")
+    assert {"Neutrophils", "T.cells.CD8", "B.cells"} <= set(scores["cell_type"])
+    change = pd.read_csv(robustness / "composition_change.tsv", sep="\t")
+    assert {"time_end_of_treatment", "interaction_end_of_treatment"} <= set(change["term"])
+    sensitivity = pd.read_csv(robustness / "composition_sensitivity.tsv", sep="\t")
+    assert set(sensitivity["status"]) <= {"stays significant", "no longer significant",
+                                          "not significant before adjustment"}
+    adjusted = pd.read_csv(robustness / "composition_adjusted/interaction_end_of_treatment.tsv", sep="\t")
+    assert len(adjusted) > 0
+    hubs = pd.read_csv(robustness / "hub_robustness.tsv", sep="\t")
+    assert {"padj_mixed", "significant_mixed", "padj_composition_adjusted", "survives_all"} <= set(hubs.columns)
+    page = (finished_study / "results/report/index.html").read_text()
+    assert "Robustness of the findings" in page and "Stage-wise confirmation across visits" in page
+
+
+def test_mixed_route_writes_every_contrast_but_the_lrt(tmp_path, small_cohort):
+    study = tmp_path / "study"
+    make_study(study, small_cohort, de={"method": "mixed", "per_arm": False})
+    result = run_snakemake(study, "--until", "de_summary")
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = pd.read_csv(study / "results/de/summary.tsv", sep="\t")
+    assert "lrt_time_by_response" not in set(summary["contrast"])
+    assert {"response_baseline", "interaction_end_of_treatment"} <= set(summary["contrast"])
+    for name in summary["contrast"]:
+        table = pd.read_csv(study / f"results/de/{name}.tsv", sep="\t")
+        assert list(table.columns) == DE_COLUMNS
+        assert (study / f"results/de/plots/{name}.volcano.png").stat().st_size > 0
 
 
 def test_no_input_file_changes_during_a_run(finished_study, study_inputs_before):

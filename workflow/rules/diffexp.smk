@@ -1,48 +1,58 @@
-# Differential expression: one job per design fit (all of its contrasts tested from that fit, and their figures),
-# then a summary. The contrast set comes from the sample sheet (trialrna.contrasts).
-for _scope, _plan in DE_PLANS.items():
-    for _fit in _plan.fits:
-        _names = fit_result_names(_fit)
-
-        rule:
-            name:
-                de_rule_name(_scope, _fit)
-            input:
-                counts=results("counts"),
-                genes=results("genes"),
-                plan=results("de_plan"),
-            output:
-                tables=[results("de_table", path=f"{_scope}{name}") for name in _names],
-                figures=[
-                    report(
-                        results("de_figure", path=f"{_scope}{name}", kind=kind),
-                        caption=f"../report/de_{kind}.rst",
-                        category="Differential expression",
-                        subcategory=f"{_scope}{name}",
-                    )
-                    for name in _names
-                    for kind in DE_FIGURE_KINDS
-                ],
-            params:
-                scope=_scope,
-                fit=_fit.name,
-                names=_names,
-                lfc_threshold=config["de"]["lfc_threshold"],
-                alpha=config["de"]["alpha"],
-                min_count=config["de"]["min_count"],
-                min_samples=config["de"]["min_samples"],
-            log:
-                logs(f"de/{_scope}{_fit.name}"),
-            benchmark:
-                benchmarks(f"de/{_scope}{_fit.name}")
-            threads: config["de"]["threads"]
-            resources:
-                mem_mb=scaled(2000, 25),
-                runtime=scaled(30, 1),
-            conda:
-                ENV
-            script:
-                "../scripts/de_fit.py"
+# Differential expression: DESeq2 (de.method: deseq2) runs one job per design fit, all of its contrasts tested from
+# that fit; the mixed model (de.method: mixed) one job per scope. Each job draws its tables' figures; then a
+# summary. The contrast set comes from the sample sheet (trialrna.contrasts).
+_DE_JOBS = [
+    (_scope, _fit.name, _fit.result_names)
+    for _scope, _plan in DE_PLANS.items()
+    for _fit in (_plan.fits if DE_METHOD == "deseq2" else [])
+] + [
+    (_scope, "mixed", _plan.contrast_names)
+    for _scope, _plan in DE_PLANS.items()
+    if DE_METHOD == "mixed" and _plan.contrast_names
+]
+for _scope, _fit_name, _names in _DE_JOBS:
+    rule:
+        name:
+            de_rule_name(_scope, _fit_name)
+        input:
+            counts=results("counts"),
+            genes=results("genes"),
+            plan=results("de_plan"),
+            metadata=results("sample_metadata"),
+        output:
+            tables=[results("de_table", path=f"{_scope}{name}") for name in _names],
+            figures=[
+                report(
+                    results("de_figure", path=f"{_scope}{name}", kind=kind),
+                    caption=f"../report/de_{kind}.rst",
+                    category="Differential expression",
+                    subcategory=f"{_scope}{name}",
+                )
+                for name in _names
+                for kind in DE_FIGURE_KINDS
+            ],
+        params:
+            scope=_scope,
+            fit=_fit_name,
+            method=DE_METHOD,
+            covariates=config["de"]["covariates"],
+            response_rule=config["response"]["rule"],
+            lfc_threshold=config["de"]["lfc_threshold"],
+            alpha=config["de"]["alpha"],
+            min_count=config["de"]["min_count"],
+            min_samples=config["de"]["min_samples"],
+        log:
+            logs(f"de/{_scope}{_fit_name}"),
+        benchmark:
+            benchmarks(f"de/{_scope}{_fit_name}")
+        threads: config["de"]["threads"]
+        resources:
+            mem_mb=scaled(2000, 25),
+            runtime=scaled(30, 1),
+        conda:
+            ENV
+        script:
+            "../scripts/de_fit.py"
 
 
 rule de_plan:

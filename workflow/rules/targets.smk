@@ -1,13 +1,8 @@
 # What the workflow makes, from the contrast plan and the config: the rule all's targets and the report's inputs.
 
 
-def fit_result_names(fit):
-    """Result tables one design fit writes: its contrasts, and its likelihood-ratio test if any."""
-    return [c.name for c in fit.contrasts] + ([fit.lrt_name] if fit.lrt_name else [])
-
-
-def de_rule_name(scope, fit):
-    return f"de_{scope.replace(os.sep, '_')}{fit.name}"
+def de_rule_name(scope, fit_name):
+    return f"de_{scope.replace(os.sep, '_')}{fit_name}"
 
 
 def de_paths():
@@ -15,8 +10,7 @@ def de_paths():
     return [
         f"{scope}{name}"
         for scope, plan in DE_PLANS.items()
-        for fit in plan.fits
-        for name in fit_result_names(fit)
+        for name in route_result_names(plan, DE_METHOD)
     ]
 
 
@@ -108,6 +102,7 @@ def final_outputs():
         *clinical_outputs(),
         *enrichment_outputs(),
         *network_outputs(),
+        *robustness_outputs(),
     ]
 
 
@@ -126,3 +121,45 @@ def input_files():
         "adverse events": config["clinical"]["adverse_events"],
         "QLQ-C30": config["clinical"]["qlq_c30"],
     }
+
+
+def route_paths(route):
+    """Whole-cohort result paths of a DE route."""
+    return route_result_names(DE_PLANS[""], route)
+
+
+def robustness_outputs():
+    """Files of the robustness checks that the cohort and the config call for."""
+    outputs = []
+    if OTHER_ROUTE and route_paths(OTHER_ROUTE):
+        outputs += [results("route_agreement"), results("route_agreement_figure")]
+        outputs += [results("route_table", route=OTHER_ROUTE, path=path) for path in route_paths(OTHER_ROUTE)]
+    if config["robustness"]["composition"]:
+        outputs += [results("composition"), results("composition_change"), results("composition_figure")]
+    if ADJUSTED_FIT is not None:
+        outputs += [results("composition_sensitivity")]
+        outputs += [results("adjusted_table", path=name) for name in ADJUSTED_FIT.result_names]
+    if outputs and whole_cohort_network_paths():
+        outputs.append(results("hub_robustness"))
+    return outputs
+
+
+def whole_cohort_network_paths():
+    return [path for path in network_paths() if "/" not in path]
+
+
+def unadjusted_tables():
+    """DESeq2 tables of the fit that the composition sensitivity refits, wherever the workflow writes them."""
+    if DE_METHOD == "deseq2":
+        return [results("de_table", path=name) for name in ADJUSTED_FIT.result_names]
+    if OTHER_ROUTE == "deseq2":
+        return [results("route_table", route="deseq2", path=name) for name in ADJUSTED_FIT.result_names]
+    return []
+
+
+def hub_tables(names):
+    return [
+        results("network_file", path=path, kind="hubs.tsv")
+        for path in whole_cohort_network_paths()
+        if path in names
+    ]

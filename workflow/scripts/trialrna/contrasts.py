@@ -71,6 +71,11 @@ class DesignFit:
     reduced: pd.DataFrame | None = None
     lrt_name: str | None = None
 
+    @property
+    def result_names(self) -> list[str]:
+        """The result tables of this fit: its contrasts, then its likelihood-ratio test if any."""
+        return [contrast.name for contrast in self.contrasts] + ([self.lrt_name] if self.lrt_name else [])
+
 
 @dataclass
 class ContrastPlan:
@@ -83,6 +88,11 @@ class ContrastPlan:
     @property
     def contrast_names(self) -> list[str]:
         return [contrast.name for fit in self.fits for contrast in fit.contrasts]
+
+    @property
+    def result_names(self) -> list[str]:
+        """Every result table of the plan's fits (:attr:`DesignFit.result_names`), fit by fit."""
+        return [name for fit in self.fits for name in fit.result_names]
 
     def fit(self, name: str) -> DesignFit:
         """The fit called ``name``."""
@@ -355,13 +365,21 @@ def scope_plans(metadata: pd.DataFrame, *, covariates: Sequence[str], per_arm: b
     Within an arm, the arm covariate is constant and left out. ``response_rule`` is named in the reasons of
     skipped contrasts.
     """
-    plans = {"": plan_contrasts(metadata, covariates=covariates, response_rule=response_rule)}
-    if per_arm:
-        for arm in sorted(metadata["arm"].dropna().unique()):
-            subset = metadata[metadata["arm"] == arm].reset_index(drop=True)
-            plans[f"{arm_scope(arm)}/"] = plan_contrasts(subset, covariates=[c for c in covariates if c != "arm"],
-                                                  response_rule=response_rule)
+    scopes = [""] + ([f"{arm_scope(arm)}/" for arm in sorted(metadata["arm"].dropna().unique())] if per_arm else [])
+    plans = {}
+    for scope in scopes:
+        subset, used = scope_metadata(metadata, scope, covariates=covariates)
+        plans[scope] = plan_contrasts(subset, covariates=used, response_rule=response_rule)
     return plans
+
+
+def scope_metadata(metadata: pd.DataFrame, scope: str, *, covariates: Sequence[str]
+                   ) -> tuple[pd.DataFrame, list[str]]:
+    """The samples of a scope (``""`` or ``arm_{arm}/``) and its covariates (an arm's own arm is constant)."""
+    if not scope:
+        return metadata, list(covariates)
+    arm = scope.rstrip("/").removeprefix(arm_scope(""))
+    return metadata[metadata["arm"] == arm].reset_index(drop=True), [c for c in covariates if c != "arm"]
 
 
 def plan_table(plans: dict[str, ContrastPlan]) -> pd.DataFrame:

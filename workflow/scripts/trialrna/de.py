@@ -7,7 +7,7 @@ keeps pydeseq2 with trialrna's R-matching changes as the reference the tests com
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +15,13 @@ import pandas as pd
 from scipy.stats import chi2
 
 from trialrna import deseq2
-from trialrna.contrasts import Contrast, ContrastPlan, DesignFit
+from trialrna.contrasts import Contrast, DesignFit
 from trialrna.dispersion import dispersion_prior_variance_by_simulation  # noqa: F401  (part of this API)
 from trialrna.errors import InputError
 from trialrna.layout import DE_FIGURE_KINDS
+from trialrna.stagewise import add_padj_stagewise
 from trialrna.tables import read_table, write_table
+from trialrna.vocabulary import parse_contrast
 
 log = logging.getLogger(__name__)
 
@@ -130,18 +132,17 @@ def run_fit(counts: pd.DataFrame, fit: DesignFit, *, genes: pd.DataFrame, alpha:
         if last_interaction is not None:  # the LRT reports that contrast's fold change, shrunken as well
             lrt["log2FoldChange_shrunk"] = tables[last_interaction.name]["log2FoldChange_shrunk"].to_numpy()
         tables[fit.lrt_name] = lrt
+        interactions = [c.name for c in fit.contrasts if parse_contrast(c.name)[0] == "interaction"]
+        add_padj_stagewise(tables, screen=fit.lrt_name, confirm=interactions, alpha=alpha)
     return FitResults(tables, model)
 
 
-def write_fit_outputs(counts: pd.DataFrame, plan: ContrastPlan, *, fit_name: str, scope: str, genes: pd.DataFrame,
-                      tables: Sequence[str | Path], figures: Sequence[str | Path], alpha: float, lfc_threshold: float,
-                      n_cpus: int, min_count: int, min_samples: int) -> None:
-    """:func:`run_fit` of the plan's fit ``fit_name``, then each result table and its figures (MA, volcano,
-    p-values, in :data:`trialrna.layout.DE_FIGURE_KINDS` order) to the given paths, in the fit's result order."""
+def write_results(results: Mapping[str, pd.DataFrame], *, tables: Sequence[str | Path],
+                  figures: Sequence[str | Path], scope: str, alpha: float, lfc_threshold: float) -> None:
+    """Each result table and its figures (MA, volcano, p-values, in :data:`trialrna.layout.DE_FIGURE_KINDS`
+    order) to the given paths, in the results' order."""
     from trialrna.de_plots import plot_contrast
 
-    results = run_fit(counts, plan.fit(fit_name), genes=genes, alpha=alpha, n_cpus=n_cpus, min_count=min_count,
-                      min_samples=min_samples)
     figure_paths = iter(figures)
     for (name, table), path in zip(results.items(), tables, strict=True):
         write_result_table(table, path)

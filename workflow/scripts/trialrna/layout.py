@@ -74,6 +74,16 @@ FILES: dict[str, str] = {
     "coexpression_notes": "network/coexpression/notes.tsv",
     "hub_score": "network/hub_score.tsv",
     "hub_score_endpoints": "network/hub_score_endpoints.tsv",
+    # robustness of the findings
+    "composition": "robustness/composition.tsv",
+    "composition_change": "robustness/composition_change.tsv",
+    "composition_figure": "robustness/composition.png",
+    "route_table": "robustness/{route}/{path}.tsv",
+    "route_agreement": "robustness/route_agreement.tsv",
+    "route_agreement_figure": "robustness/route_agreement.png",
+    "adjusted_table": "robustness/composition_adjusted/{path}.tsv",
+    "composition_sensitivity": "robustness/composition_sensitivity.tsv",
+    "hub_robustness": "robustness/hub_robustness.tsv",
     # reports, logs and benchmarks
     "report": "report/index.html",
     "snakemake_report": "report.html",

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from trialrna.annotation import sha256sum
+from trialrna.composition import MIN_MARKERS
 from trialrna.endpoints import ALL_ARMS
 from trialrna.enrich import collapse_redundant, read_ora_tables, term_label
 from trialrna.io import annotation_warning
@@ -425,6 +426,44 @@ def _key_terms(layout: Layout, key: str, params: ReportParams) -> pd.DataFrame |
     return pd.concat(tables) if tables else None
 
 
+def stagewise_counts(layout: Layout, names: Sequence[str], *, alpha: float) -> pd.DataFrame | None:
+    """Per interaction contrast with ``padj_stagewise``: genes with padj < alpha, and those confirmed stage-wise."""
+    rows = []
+    for name in names:
+        table = read_table(layout.file("de_table", path=name))
+        if table is not None and "padj_stagewise" in table:
+            rows.append({"contrast": name, "padj < alpha": int((table["padj"] < alpha).sum()),
+                         "padj_stagewise < alpha": int((table["padj_stagewise"] < alpha).sum())})
+    return pd.DataFrame(rows) if rows else None
+
+
+def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str]) -> dict[str, Any]:
+    """The robustness section: route agreement, composition and its change, the adjusted refit, hubs under each,
+    and the stage-wise confirmation of the interaction contrasts (each None when the run did not make it)."""
+    change = read_table(layout.file("composition_change"))
+    if change is not None and "padj" in change:
+        moved = change[change["padj"] < alpha]
+        change = moved[["cell_type", "term", "estimate", "se", "padj", "n_patients"]] if len(moved) else None
+    sensitivity = read_table(layout.file("composition_sensitivity"))
+    if sensitivity is not None:
+        tops = sensitivity[sensitivity["role"].str.contains("top")]
+        sensitivity = (pd.crosstab(tops["contrast"], tops["status"]).reset_index() if len(tops)
+                       else None)
+    interactions = [name for name in contrasts if parse_contrast(name)[0] == "interaction"]
+    scores = read_table(layout.file("composition"))
+    fragile = (sorted(scores.loc[scores["n_markers"] < MIN_MARKERS, "cell_type"].unique()) if scores is not None
+               else [])
+    return {"fragile_cell_types": fragile, "min_markers": MIN_MARKERS,
+            "agreement": html_table(read_table(layout.file("route_agreement")), table_id="route-agreement"),
+            "agreement_figure": image(layout.file("route_agreement_figure")),
+            "composition_figure": image(layout.file("composition_figure")),
+            "composition_change": html_table(change, table_id="composition-change"),
+            "composition_tested": read_table(layout.file("composition_change")) is not None,
+            "sensitivity": html_table(sensitivity, table_id="composition-sensitivity"),
+            "hubs": html_table(read_table(layout.file("hub_robustness")), table_id="hub-robustness"),
+            "stagewise": html_table(stagewise_counts(layout, interactions, alpha=alpha), table_id="stagewise")}
+
+
 def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str | Path, settings: Mapping[str, Any],
                   input_files: Mapping[str, str | Path], workdir: str | Path) -> dict[str, Any]:
     """Everything the template shows, read from the results folder of ``layout``.
@@ -529,6 +568,8 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
         "enrichment": {"heatmap": image(layout.file("enrichment_heatmap_figure")),
                        "annotation_warning": annotation_warning_text,
                        "terms": html_table(terms, table_id="terms"), "key": key},
+        "robustness": robustness(layout, alpha=alpha,
+                                 contrasts=list(summary["contrast"]) if summary is not None else []),
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, lfc_threshold=lfc_threshold,
                              rates=rates, differences=differences, survival=survival, terms=key_terms,
                              n_patients=clinical["patient"].nunique(), n_samples=len(samples),

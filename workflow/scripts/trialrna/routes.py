@@ -1,0 +1,61 @@
+"""The two DE routes behind one interface: DESeq2's nested fixed-effects fits (the default) and the mixed model.
+
+``de.method`` picks the route whose tables are ``results/de`` and feed enrichment, networks and the report; the
+other route runs on the whole cohort as a robustness check (:mod:`trialrna.robustness`). Both give the same
+contrast names and columns; only DESeq2 has the likelihood-ratio test (and so ``padj_stagewise``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from trialrna.contrasts import ContrastPlan, scope_metadata
+from trialrna.de import run_fit, write_results
+from trialrna.mixed import run_mixed
+from trialrna.vocabulary import ResponseRule
+
+Route = Literal["deseq2", "mixed"]
+ROUTES: tuple[Route, ...] = ("deseq2", "mixed")
+ROUTE_LABELS = {"deseq2": "DESeq2 (nested fixed effects)", "mixed": "mixed model (random patient intercept)"}
+
+
+def other_route(method: Route) -> Route:
+    """The route that checks ``method``: the mixed model checks DESeq2 and DESeq2 checks the mixed model."""
+    return "mixed" if method == "deseq2" else "deseq2"
+
+
+def route_result_names(plan: ContrastPlan, route: Route) -> list[str]:
+    """Result tables one route writes for a plan: every contrast, and DESeq2's likelihood-ratio test."""
+    return plan.contrast_names if route == "mixed" else plan.result_names
+
+
+def route_tables(counts: pd.DataFrame, metadata: pd.DataFrame, plan: ContrastPlan, *, route: Route, scope: str,
+                 genes: pd.DataFrame, covariates: Sequence[str], alpha: float, n_cpus: int, min_count: int,
+                 min_samples: int, fit_name: str | None = None, response_rule: ResponseRule | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """Result tables of one route on one scope (``""`` or ``arm_{arm}/``), in :func:`route_result_names` order.
+
+    DESeq2 fits the plan's fit ``fit_name`` (every fit when None); the mixed model fits the scope's samples once.
+    """
+    options = {"genes": genes, "n_cpus": n_cpus, "min_count": min_count, "min_samples": min_samples}
+    if route == "mixed":
+        subset, used = scope_metadata(metadata, scope, covariates=covariates)
+        return run_mixed(counts, subset, covariates=used, response_rule=response_rule, **options)
+    tables: dict[str, pd.DataFrame] = {}
+    for fit in plan.fits if fit_name is None else [plan.fit(fit_name)]:
+        tables.update(run_fit(counts, fit, alpha=alpha, **options))
+    return tables
+
+
+def write_route_outputs(counts: pd.DataFrame, metadata: pd.DataFrame, plan: ContrastPlan, *, route: Route,
+                        scope: str, fit_name: str, tables: Sequence[str | Path], figures: Sequence[str | Path],
+                        lfc_threshold: float, **options) -> None:
+    """One DE job: :func:`route_tables` (``options`` as there), then each table and its figures."""
+    results = route_tables(counts, metadata, plan, route=route, scope=scope,
+                           fit_name=None if route == "mixed" else fit_name, **options)
+    write_results(results, tables=tables, figures=figures, scope=scope, alpha=options["alpha"],
+                  lfc_threshold=lfc_threshold)
