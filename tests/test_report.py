@@ -15,7 +15,8 @@ from test_contrasts import cohort as cohort_of
 
 from conftest import ROOT, make_study, run_snakemake
 from trialrna.contrasts import plan_contrasts
-from trialrna.report import build_context, render_report
+from trialrna.layout import Layout
+from trialrna.report import ReportParams, build_context, render_report
 from trialrna.validation import validate_config
 
 workflow = pytest.mark.workflow
@@ -110,7 +111,15 @@ def test_report_shows_dominated_samples_and_unmatched_gene_ids(finished_study, t
     config = yaml.safe_load((finished_study / "config.yaml").read_text())
     validate_config(config, schema=ROOT / "workflow/schemas/config.schema.yaml", source="config.yaml")
 
-    context = build_context(results=results, config=config, input_files={}, workdir=finished_study)
+    params = ReportParams(alpha=config["de"]["alpha"], lfc_threshold=config["de"]["lfc_threshold"],
+                          term_alpha=config["enrichment"]["alpha"],
+                          min_genes_for_finding=config["enrichment"]["min_genes_for_finding"],
+                          top_hubs=config["network"]["top_hubs"], network_contrasts=config["network"]["contrasts"],
+                          response_rule=config["response"]["rule"],
+                          min_annotated_share=config["qc"]["min_annotated_share"],
+                          max_gene_share=config["qc"]["max_gene_share"], libraries=["GO_BP", "KEGG_2021"])
+    context = build_context(layout=Layout(results), params=params, clinical_sheet=finished_study / "data/clinical.tsv",
+                            settings=config, input_files={}, workdir=finished_study)
     assert context["qc"]["dominated"]["rows"] == [[sample, "HBB", "ENSG00000244734", "80%"]]
     warning = ("Only 3 % of gene ids matched the annotation; enrichment and networks rest on few genes; check the "
                "gene-id column")
