@@ -19,9 +19,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-from trialrna.de import read_result_table  # noqa: E402
 from trialrna.enrich import over_representation, preranked_gsea  # noqa: E402
 from trialrna.gene_sets import read_gmt, resolve_libraries  # noqa: E402
+from trialrna.tables import read_result_table  # noqa: E402
 from trialrna.validation import validate_config  # noqa: E402
 
 

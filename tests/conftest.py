@@ -102,8 +102,9 @@ def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:
         "clinical": "data/clinical.tsv",
         "timepoints": TIMEPOINTS,
         "qc": {"n_top_genes": 300},
-        # Small and quick: GO BP and KEGG only, GSEA with few permutations.
-        "enrichment": {"go": ["BP"], "gsea": {"permutations": 100, "libraries": ["KEGG_2021"]}},
+        # Small and quick: GO BP and KEGG only, GSEA of KEGG on the interaction contrasts with few permutations.
+        "enrichment": {"go": ["BP"], "gsea": {"permutations": 100, "libraries": ["KEGG_2021"],
+                                              "contrasts": ["interaction_*"]}},
         "network": {"bootstrap": 20, "epc_networks": 200, "coexpression": {"n_genes": 500, "min_module_size": 20}},
     }
     config.update(overrides)

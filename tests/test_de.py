@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from trialrna.contrasts import plan_contrasts
-from trialrna.de import filter_expressed, likelihood_ratio_test, read_result_table, run_fit, write_result_table
+from trialrna.de import filter_expressed, likelihood_ratio_test, run_fit
 from trialrna.de_plots import summarise
 from trialrna.demo import program_names
 from trialrna.errors import InputError
+from trialrna.tables import read_result_table, write_result_table
 
 
 def test_planted_genes_rank_at_the_top_of_the_interaction_contrast(planted_cohort, longitudinal_tables):

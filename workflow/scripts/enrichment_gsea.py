@@ -1,5 +1,5 @@
 """Rule enrichment_gsea: pre-ranked GSEA of one contrast (Wald statistic) in one library, with a fixed seed."""
-from trialrna.de import read_result_table
+from trialrna.tables import read_result_table
 from trialrna.enrich import plot_running_scores, preranked_gsea
 from trialrna.gene_sets import read_gmt
 from trialrna.logs import logged

@@ -1,5 +1,5 @@
 """Rule enrichment_ora: ORA of the up and of the down genes of one contrast in every library, with dot and bar plots."""
-from trialrna.de import read_result_table
+from trialrna.tables import read_result_table
 from trialrna.enrich import over_representation_by_library, plot_terms, top_terms
 from trialrna.gene_sets import read_gmt
 from trialrna.logs import logged

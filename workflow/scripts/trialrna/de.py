@@ -20,7 +20,7 @@ from trialrna.dispersion import dispersion_prior_variance_by_simulation  # noqa:
 from trialrna.errors import InputError
 from trialrna.layout import DE_FIGURE_KINDS
 from trialrna.stagewise import add_padj_stagewise
-from trialrna.tables import read_table, write_table
+from trialrna.tables import write_result_table
 from trialrna.vocabulary import parse_contrast
 
 log = logging.getLogger(__name__)
@@ -148,13 +148,3 @@ def write_results(results: Mapping[str, pd.DataFrame], *, tables: Sequence[str |
         write_result_table(table, path)
         plot_contrast(table, **{kind: next(figure_paths) for kind in DE_FIGURE_KINDS},
                       title=f"{scope}{name}".replace("/", ": "), alpha=alpha, lfc_threshold=lfc_threshold)
-
-
-def write_result_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a result table, genes ordered by p-value (missing last)."""
-    write_table(table.sort_values(["pvalue", "gene_id"], na_position="last", kind="stable"), path)
-
-
-def read_result_table(path: str | Path) -> pd.DataFrame:
-    """Read a table written by :func:`write_result_table`."""
-    return read_table(path, dtype={"gene_id": str, "symbol": str})

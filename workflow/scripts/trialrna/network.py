@@ -386,8 +386,8 @@ def analyse_contrasts(paths: Sequence[str], *, plans: Mapping[str, object], tabl
     :func:`write_contrast_network`'s arguments (hubs, terms, unconnected, cytoscape, graphml, figure).
     """
     from trialrna.contrasts import find_contrast
-    from trialrna.de import read_result_table
     from trialrna.enrich import read_ora_tables
+    from trialrna.tables import read_result_table
 
     per_path = 2 * len(libraries)
     names = ("hubs", "terms", "unconnected", "cytoscape", "graphml", "figure")

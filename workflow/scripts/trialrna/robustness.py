@@ -25,12 +25,11 @@ from trialrna.composition import (
     plot_composition,
 )
 from trialrna.contrasts import ContrastPlan, DesignFit
-from trialrna.de import read_result_table, write_result_table
 from trialrna.errors import InputError
 from trialrna.layout import RESULTS, Layout
 from trialrna.plots import FLAT, HIGHLIGHT, placeholder, plt, save
 from trialrna.routes import Route, route_tables
-from trialrna.tables import read_table, write_table
+from trialrna.tables import read_result_table, read_table, write_result_table, write_table
 from trialrna.vocabulary import LRT_NAME, parse_contrast, significant
 
 log = logging.getLogger(__name__)

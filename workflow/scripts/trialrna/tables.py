@@ -18,3 +18,13 @@ def write_table(table: pd.DataFrame, path: str | Path, *, index: bool = False) -
 def read_table(path: str | Path, **options) -> pd.DataFrame:
     """Read a table written by :func:`write_table` (``options`` go to :func:`pandas.read_csv`)."""
     return pd.read_csv(path, sep="\t", **options)
+
+
+def write_result_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write a DE result table, genes ordered by p-value (missing last)."""
+    write_table(table.sort_values(["pvalue", "gene_id"], na_position="last", kind="stable"), path)
+
+
+def read_result_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_result_table` (gene ids and symbols stay text)."""
+    return read_table(path, dtype={"gene_id": str, "symbol": str})
