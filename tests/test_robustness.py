@@ -10,7 +10,7 @@ import pytest
 from trialrna.contrasts import plan_contrasts
 from trialrna.layout import Layout
 from trialrna.robustness import hub_robustness, route_agreement, write_composition, write_other_route
-from trialrna.routes import other_route, route_result_names
+from trialrna.vocabulary import other_route
 
 
 def table(genes, stat, padj, lfc=None):
@@ -64,7 +64,7 @@ def test_other_route_tables_and_agreement_on_the_planted_cohort(planted_cohort, 
         (tmp_path / "results/de").mkdir(parents=True, exist_ok=True)
         result.to_csv(path, sep="\t", index=False)
         primary.append(path)
-    names = route_result_names(plan, "mixed")
+    names = plan.route_result_names("mixed")
     assert "lrt_time_by_response" not in names and "interaction_end_of_treatment" in names
     outputs = [layout.file("route_table", route="mixed", path=name) for name in names]
     (tmp_path / "results/robustness/mixed").mkdir(parents=True)

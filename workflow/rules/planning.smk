@@ -13,10 +13,8 @@ from trialrna.contrasts import scope_plans
 from trialrna.gene_sets import resolve_libraries
 from trialrna.layout import DE_FIGURE_KINDS, DIRECTIONS, NETWORK_KINDS, RESULTS
 from trialrna.ppi import check_ppi_config
-from trialrna.robustness import fit_of
-from trialrna.routes import other_route, route_result_names
 from trialrna.validation import check_demo_counts_path, validate_config
-from trialrna.vocabulary import SURVIVAL_ENDPOINTS, key_contrast
+from trialrna.vocabulary import SURVIVAL_ENDPOINTS, key_contrast, other_route
 
 SCHEMAS = WORKFLOW_ROOT / "workflow" / "schemas"
 ANNOTATION = str(WORKFLOW_ROOT / "resources" / "annotation" / "genes.tsv.gz")
@@ -84,7 +82,7 @@ DE_METHOD = config["de"]["method"]
 # Robustness checks of the whole cohort: the route de.method did not choose, and the DESeq2 fit of the key contrast
 # refitted with the composition scores as covariates.
 OTHER_ROUTE = other_route(DE_METHOD) if config["robustness"]["other_route"] else None
-KEY_FIT = fit_of(DE_PLANS[""], KEY_CONTRAST)
+KEY_FIT = DE_PLANS[""].fit_of(KEY_CONTRAST)
 ADJUSTED_FIT = (
     KEY_FIT if config["robustness"]["composition"] and config["robustness"]["adjust_for"] else None
 )

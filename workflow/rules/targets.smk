@@ -10,7 +10,7 @@ def de_paths():
     return [
         f"{scope}{name}"
         for scope, plan in DE_PLANS.items()
-        for name in route_result_names(plan, DE_METHOD)
+        for name in plan.route_result_names(DE_METHOD)
     ]
 
 
@@ -125,7 +125,7 @@ def input_files():
 
 def route_paths(route):
     """Whole-cohort result paths of a DE route."""
-    return route_result_names(DE_PLANS[""], route)
+    return DE_PLANS[""].route_result_names(route)
 
 
 def robustness_outputs():

@@ -30,6 +30,7 @@ from trialrna.vocabulary import (
     RESPONDERS,
     WHOLE_COHORT,
     ResponseRule,
+    Route,
     arm_scope,
 )
 
@@ -93,6 +94,14 @@ class ContrastPlan:
     def result_names(self) -> list[str]:
         """Every result table of the plan's fits (:attr:`DesignFit.result_names`), fit by fit."""
         return [name for fit in self.fits for name in fit.result_names]
+
+    def route_result_names(self, route: Route) -> list[str]:
+        """Result tables one DE route writes for this plan: every contrast, and DESeq2's likelihood-ratio test."""
+        return self.contrast_names if route == "mixed" else self.result_names
+
+    def fit_of(self, contrast: str) -> DesignFit | None:
+        """The fit that tests ``contrast`` (None when it is not tested)."""
+        return next((fit for fit in self.fits if contrast in [c.name for c in fit.contrasts]), None)
 
     def fit(self, name: str) -> DesignFit:
         """The fit called ``name``."""

@@ -24,13 +24,13 @@ from trialrna.composition import (
     composition_sensitivity,
     plot_composition,
 )
-from trialrna.contrasts import ContrastPlan, DesignFit
+from trialrna.contrasts import ContrastPlan
 from trialrna.errors import InputError
 from trialrna.layout import RESULTS, Layout
 from trialrna.plots import FLAT, HIGHLIGHT, placeholder, plt, save
-from trialrna.routes import Route, route_tables
+from trialrna.routes import route_tables
 from trialrna.tables import read_result_table, read_table, write_result_table, write_table
-from trialrna.vocabulary import LRT_NAME, parse_contrast, significant
+from trialrna.vocabulary import LRT_NAME, Route, parse_contrast, significant
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +141,6 @@ def hub_robustness(hubs: Mapping[str, pd.DataFrame], *, top_n: int, checks: Mapp
     columns = ["contrast", "gene_id", "symbol", "consensus_rank", "padj",
                *[f"{kind}_{check}" for check in checks for kind in ("padj", "significant")], "survives_all"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def fit_of(plan: ContrastPlan, contrast: str) -> DesignFit | None:
-    """The planned fit that tests ``contrast`` (None when it is not tested)."""
-    return next((fit for fit in plan.fits if contrast in [c.name for c in fit.contrasts]), None)
 
 
 #: Result tables of the layout that this stage reads, most specific pattern first.

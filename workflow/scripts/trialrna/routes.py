@@ -9,35 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from trialrna.contrasts import ContrastPlan, scope_metadata
 from trialrna.de import run_fit, write_results
 from trialrna.mixed import run_mixed
-from trialrna.vocabulary import ResponseRule
-
-Route = Literal["deseq2", "mixed"]
-ROUTES: tuple[Route, ...] = ("deseq2", "mixed")
-ROUTE_LABELS = {"deseq2": "DESeq2 (nested fixed effects)", "mixed": "mixed model (random patient intercept)"}
-
-
-def other_route(method: Route) -> Route:
-    """The route that checks ``method``: the mixed model checks DESeq2 and DESeq2 checks the mixed model."""
-    return "mixed" if method == "deseq2" else "deseq2"
-
-
-def route_result_names(plan: ContrastPlan, route: Route) -> list[str]:
-    """Result tables one route writes for a plan: every contrast, and DESeq2's likelihood-ratio test."""
-    return plan.contrast_names if route == "mixed" else plan.result_names
+from trialrna.vocabulary import ResponseRule, Route
 
 
 def route_tables(counts: pd.DataFrame, metadata: pd.DataFrame, plan: ContrastPlan, *, route: Route, scope: str,
                  genes: pd.DataFrame, covariates: Sequence[str], alpha: float, n_cpus: int, min_count: int,
                  min_samples: int, fit_name: str | None = None, response_rule: ResponseRule | None = None
                  ) -> dict[str, pd.DataFrame]:
-    """Result tables of one route on one scope (``""`` or ``arm_{arm}/``), in :func:`route_result_names` order.
+    """Result tables of one route on one scope (``""`` or ``arm_{arm}/``), in the order of
+    :meth:`ContrastPlan.route_result_names`.
 
     DESeq2 fits the plan's fit ``fit_name`` (every fit when None); the mixed model fits the scope's samples once.
     """

@@ -33,6 +33,16 @@ LRT_NAME = "lrt_time_by_response"
 #: The whole cohort's scope; an arm's scope is ``arm_{arm}`` and prefixes its result paths (``arm_x/name``).
 WHOLE_COHORT = "all"
 
+#: The two DE routes (``de.method``): DESeq2's nested fixed-effects fits and the voom + random-intercept mixed model.
+Route = Literal["deseq2", "mixed"]
+ROUTES: tuple[Route, ...] = ("deseq2", "mixed")
+
+
+def other_route(method: Route) -> Route:
+    """The route that checks ``method``: the mixed model checks DESeq2 and DESeq2 checks the mixed model."""
+    return "mixed" if method == "deseq2" else "deseq2"
+
+
 #: Co-expression genes that the tree cut leaves in no module.
 UNASSIGNED_MODULE = "M0"
 
