@@ -34,6 +34,14 @@ from trialrna.vocabulary import LRT_NAME, Route, parse_contrast, significant
 
 log = logging.getLogger(__name__)
 
+
+def _aligned(first: pd.DataFrame, second: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two result tables of one contrast, keyed by gene id, restricted to the genes both tested, in one order."""
+    first, second = (table.dropna(subset=["stat"]).set_index("gene_id") for table in (first, second))
+    common = first.index.intersection(second.index)
+    return first.loc[common], second.loc[common]
+
+
 def route_agreement(primary: Mapping[str, pd.DataFrame], other: Mapping[str, pd.DataFrame], *, alpha: float,
                     lfc_threshold: float) -> pd.DataFrame:
     """Per contrast tested by both routes: how their statistics and significant genes agree.
@@ -42,14 +50,13 @@ def route_agreement(primary: Mapping[str, pd.DataFrame], other: Mapping[str, pd.
     -------
     ``contrast, n_genes`` (tested by both), ``spearman_stat`` (Wald or t statistics), ``pearson_log2FoldChange``,
     ``n_significant_primary``, ``n_significant_other``, ``n_significant_both``, ``jaccard`` (of the significant
-    sets, up and down apart; NaN when neither route finds a gene) and ``same_direction`` (share of the genes
-    significant in both whose fold changes have the same sign).
+    sets, a gene up in one route and down in the other counting as two different findings; NaN when neither
+    route finds a gene).
     """
     rows = []
     for name in [name for name in primary if name in other and name != LRT_NAME]:
-        first, second = (table.dropna(subset=["stat"]).set_index("gene_id") for table in (primary[name], other[name]))
-        common = first.index.intersection(second.index)
-        first, second = first.loc[common], second.loc[common]
+        first, second = _aligned(primary[name], other[name])
+        common = first.index
         hits = []
         for table in (first, second):
             up, down = significant(table, alpha=alpha, lfc_threshold=lfc_threshold)
@@ -80,10 +87,7 @@ def plot_route_agreement(primary: Mapping[str, pd.DataFrame], other: Mapping[str
     nrows = -(-len(names) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.4 * nrows), squeeze=False)
     for axis, name in zip(axes.flat, names, strict=False):
-        first = primary[name].dropna(subset=["stat"]).set_index("gene_id")
-        second = other[name].dropna(subset=["stat"]).set_index("gene_id")
-        common = first.index.intersection(second.index)
-        first, second = first.loc[common], second.loc[common]
+        first, second = _aligned(primary[name], other[name])
         both = (np.logical_or(*significant(first, alpha=alpha, lfc_threshold=lfc_threshold))
                 & np.logical_or(*significant(second, alpha=alpha, lfc_threshold=lfc_threshold)))
         axis.scatter(first["stat"], second["stat"], s=3, color=FLAT, alpha=0.4, rasterized=True)
@@ -220,13 +224,13 @@ def write_composition_adjusted(counts: pd.DataFrame, genes: pd.DataFrame, plan: 
                                min_count: int, min_samples: int, layout: Layout = RESULTS) -> None:
     """Rule robustness_composition_adjusted: :func:`composition_sensitivity` of the planned fit ``fit_name``,
     following the top ``top_hubs`` hubs of each network contrast of that fit."""
+    fit = plan.fit(fit_name)
     before = _tables_by_name(unadjusted, layout=layout)
     followed = {name: table.nsmallest(top_hubs, "consensus_rank")["gene_id"].tolist()
                 for name, table in _hubs_by_name(hubs, layout=layout).items()}
-    after, summary = composition_sensitivity(counts, plan.fit(fit_name), composition, genes=genes, alpha=alpha,
-                                             n_cpus=n_cpus, min_count=min_count, min_samples=min_samples,
-                                             cell_types=cell_types, hubs=followed, unadjusted=before or None)
-    fit = plan.fit(fit_name)
+    after, summary = composition_sensitivity(counts, fit, composition, genes=genes, alpha=alpha, n_cpus=n_cpus,
+                                             min_count=min_count, min_samples=min_samples, cell_types=cell_types,
+                                             hubs=followed, unadjusted=before or None)
     for name, path in zip(fit.result_names, tables, strict=True):
         write_result_table(after[name], path)
     write_table(summary, sensitivity)
