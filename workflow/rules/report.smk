@@ -38,6 +38,7 @@ rule report_html:
         min_annotated_share=config["qc"]["min_annotated_share"],
         max_gene_share=config["qc"]["max_gene_share"],
         libraries=list(LIBRARIES),
+        robustness_files=robustness_outputs(),
         input_files=input_files(),
     log:
         logs("report_html"),

@@ -61,6 +61,8 @@ class ReportParams:
     min_annotated_share: float
     max_gene_share: float
     libraries: Sequence[str]
+    #: Robustness files this run made (the section never reads a file left by an earlier run's settings).
+    robustness_files: Sequence[str] = ()
 
 
 def response_rule_words(rule: str) -> str:
@@ -437,30 +439,41 @@ def stagewise_counts(layout: Layout, names: Sequence[str], *, alpha: float) -> p
     return pd.DataFrame(rows) if rows else None
 
 
-def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str]) -> dict[str, Any]:
+def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str], made: Sequence[str]) -> dict[str, Any]:
     """The robustness section: route agreement, composition and its change, the adjusted refit, hubs under each,
-    and the stage-wise confirmation of the interaction contrasts (each None when the run did not make it)."""
-    change = read_table(layout.file("composition_change"))
+    and the stage-wise confirmation of the interaction contrasts (each None when the run did not make it).
+
+    ``made`` lists the robustness files of this run, as paths of ``layout``.
+    """
+    def this_run(name: str) -> str | None:
+        path = layout.file(name)
+        return path if path in set(map(str, made)) else None
+
+    def table_of(name: str) -> pd.DataFrame | None:
+        path = this_run(name)
+        return read_table(path) if path else None
+
+    change = table_of("composition_change")
     if change is not None and "padj" in change:
         moved = change[change["padj"] < alpha]
         change = moved[["cell_type", "term", "estimate", "se", "padj", "n_patients"]] if len(moved) else None
-    sensitivity = read_table(layout.file("composition_sensitivity"))
+    sensitivity = table_of("composition_sensitivity")
     if sensitivity is not None:
         tops = sensitivity[sensitivity["role"].str.contains("top")]
-        sensitivity = (pd.crosstab(tops["contrast"], tops["status"]).reset_index() if len(tops)
-                       else None)
+        sensitivity = pd.crosstab(tops["contrast"], tops["status"]).reset_index() if len(tops) else None
     interactions = [name for name in contrasts if parse_contrast(name)[0] == "interaction"]
-    scores = read_table(layout.file("composition"))
+    scores = table_of("composition")
     fragile = (sorted(scores.loc[scores["n_markers"] < MIN_MARKERS, "cell_type"].unique()) if scores is not None
                else [])
+    figures = {name: image(path) if (path := this_run(name)) else None
+               for name in ("route_agreement_figure", "composition_figure")}
     return {"fragile_cell_types": fragile, "min_markers": MIN_MARKERS,
-            "agreement": html_table(read_table(layout.file("route_agreement")), table_id="route-agreement"),
-            "agreement_figure": image(layout.file("route_agreement_figure")),
-            "composition_figure": image(layout.file("composition_figure")),
+            "agreement": html_table(table_of("route_agreement"), table_id="route-agreement"),
+            "agreement_figure": figures["route_agreement_figure"],
+            "composition_figure": figures["composition_figure"],
             "composition_change": html_table(change, table_id="composition-change"),
-            "composition_tested": read_table(layout.file("composition_change")) is not None,
             "sensitivity": html_table(sensitivity, table_id="composition-sensitivity"),
-            "hubs": html_table(read_table(layout.file("hub_robustness")), table_id="hub-robustness"),
+            "hubs": html_table(table_of("hub_robustness"), table_id="hub-robustness"),
             "stagewise": html_table(stagewise_counts(layout, interactions, alpha=alpha), table_id="stagewise")}
 
 
@@ -568,7 +581,7 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
         "enrichment": {"heatmap": image(layout.file("enrichment_heatmap_figure")),
                        "annotation_warning": annotation_warning_text,
                        "terms": html_table(terms, table_id="terms"), "key": key},
-        "robustness": robustness(layout, alpha=alpha,
+        "robustness": robustness(layout, alpha=alpha, made=params.robustness_files,
                                  contrasts=list(summary["contrast"]) if summary is not None else []),
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, lfc_threshold=lfc_threshold,
                              rates=rates, differences=differences, survival=survival, terms=key_terms,
