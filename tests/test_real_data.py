@@ -39,7 +39,7 @@ clinical: clinical.tsv
 timepoints: [baseline, on_treatment]
 de: {{covariates: []}}
 qc: {{n_top_genes: 500}}
-enrichment: {{go: [BP], gsea: {{permutations: 100, libraries: [KEGG_2021]}}}}
+enrichment: {{go: [BP], gsea: {{permutations: 100, libraries: [KEGG_2021], contrasts: ["interaction_*"]}}}}
 network: {{bootstrap: 10, epc_networks: 100, coexpression: {{n_genes: 500, min_module_size: 20}}}}
 """)
 

@@ -157,10 +157,11 @@ def preranked_gsea(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, mi
     else:
         summaries = prerank_rs(genes, values, restricted, 1.0, min_size, max_size, permutations, threads,
                                seed).summaries
+    weights = np.abs(ranks.to_numpy())  # GSEA's weight 1: each hit steps up by its |statistic|
     rows = []
     for summary in summaries:
         term, identifier = _split_name(summary.term)
-        leading = ranks.index[_leading_edge(summary.hits, np.asarray(summary.run_es), es=summary.es)]
+        leading = ranks.index[_leading_edge(np.asarray(summary.hits), weights, es=summary.es)]
         rows.append({"term": term, "id": identifier, "size": len(restricted[summary.term]),
                      "overlap": len(leading), "genes": GENE_SEPARATOR.join(leading), "p": summary.pval,
                      "padj": summary.fdr, "nes": summary.nes, "es": summary.es,
@@ -169,12 +170,26 @@ def preranked_gsea(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, mi
     return result.reset_index(drop=True), GseaRun(ranks, {summary.term: summary for summary in summaries})
 
 
-def _leading_edge(hits: Sequence[int], running: np.ndarray, *, es: float) -> list[int]:
-    """Positions of the leading-edge genes: the set's genes up to the running score's peak (from the bottom, up to
-    its trough, when ES < 0), from the extreme end inwards; gseapy's rule (``GSEAbase._to_df``)."""
+def _leading_edge(hits: np.ndarray, weights: np.ndarray, *, es: float) -> np.ndarray:
+    """Positions of the leading-edge genes, from the extreme end inwards; gseapy's rule (``GSEAbase._to_df``): the
+    set's genes up to the running score's peak (ES >= 0), or from its trough to the bottom (ES < 0).
+
+    The running score steps up by a hit's share of the set's |statistic| and down by 1 / misses at every other
+    gene, so its peak is at a hit and its trough just before one (or at the end): both are found from the hits
+    alone, without the per-gene running score gseapy returns (15,000 floats per set, seconds for GO BP).
+    """
+    hits = np.sort(hits)
+    step_down = 1.0 / (len(weights) - len(hits))
+    climbed = np.cumsum(weights[hits]) / weights[hits].sum()
+    misses_before = hits - np.arange(len(hits))
     if es >= 0:
-        return [hit for hit in hits if hit <= running.argmax()]
-    return [hit for hit in hits if hit >= running.argmin()][::-1]
+        peak = int(np.argmax(climbed - misses_before * step_down))  # the score just after each hit
+        return hits[: peak + 1]
+    # The score just before each hit (at the miss before it); a hit right after another is no trough candidate.
+    before = np.concatenate([[0.0], climbed[:-1]]) - misses_before * step_down
+    candidates = np.flatnonzero((hits > 0) & (misses_before > np.concatenate([[-1], misses_before[:-1]])))
+    trough = candidates[np.argmin(before[candidates])]
+    return hits[trough:][::-1]
 
 
 def collapse_redundant(table: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, threshold: float = 0.5,
