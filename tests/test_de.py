@@ -8,7 +8,7 @@ import pytest
 
 from trialrna.contrasts import plan_contrasts
 from trialrna.de import filter_expressed, likelihood_ratio_test, run_fit
-from trialrna.de_plots import summarise
+from trialrna.de_plots import summarise, summarise_files
 from trialrna.demo import program_names
 from trialrna.errors import InputError
 from trialrna.tables import read_result_table, write_result_table
@@ -83,3 +83,10 @@ def test_summary_counts_up_and_down():
     summary = summarise({"c": table}, alpha=0.05, lfc_threshold=0.5)
     assert summary.to_dict("records") == [{"contrast": "c", "genes_tested": 4, "genes_with_padj": 4, "up": 1,
                                            "down": 1}]
+
+
+def test_summary_of_a_cohort_without_any_tested_contrast_is_an_empty_table_with_its_header():
+    """All patients NE or too few samples: no DE table at all; the summary is still written, with its columns."""
+    summary = summarise_files([], alpha=0.05, lfc_threshold=0.0)
+    assert summary.empty
+    assert list(summary.columns) == ["scope", "contrast", "genes_tested", "genes_with_padj", "up", "down"]
