@@ -439,11 +439,13 @@ def stagewise_counts(layout: Layout, names: Sequence[str], *, alpha: float) -> p
     return pd.DataFrame(rows) if rows else None
 
 
-def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str], made: Sequence[str]) -> dict[str, Any]:
+def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str], made: Sequence[str],
+               key: str | None) -> dict[str, Any]:
     """The robustness section: route agreement, composition and its change, the adjusted refit, hubs under each,
     and the stage-wise confirmation of the interaction contrasts (each None when the run did not make it).
 
-    ``made`` lists the robustness files of this run, as paths of ``layout``.
+    ``made`` lists the robustness files of this run, as paths of ``layout``; ``key`` is the key contrast, whose
+    genes are shown before and after the composition adjustment side by side.
     """
     def this_run(name: str) -> str | None:
         path = layout.file(name)
@@ -458,8 +460,13 @@ def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str], made: 
         moved = change[change["padj"] < alpha]
         change = moved[["cell_type", "term", "estimate", "se", "padj", "n_patients"]] if len(moved) else None
     sensitivity = table_of("composition_sensitivity")
+    key_genes = None
     if sensitivity is not None:
         tops = sensitivity[sensitivity["role"].str.contains("top")]
+        if key is not None and (sensitivity["contrast"] == key).any():
+            key_genes = sensitivity.loc[sensitivity["contrast"] == key,
+                                        ["symbol", "role", "log2FoldChange", "padj", "log2FoldChange_adjusted",
+                                         "padj_adjusted", "status"]]
         sensitivity = pd.crosstab(tops["contrast"], tops["status"]).reset_index() if len(tops) else None
     interactions = [name for name in contrasts if parse_contrast(name)[0] == "interaction"]
     scores = table_of("composition")
@@ -473,6 +480,7 @@ def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str], made: 
             "composition_figure": figures["composition_figure"],
             "composition_change": html_table(change, table_id="composition-change"),
             "sensitivity": html_table(sensitivity, table_id="composition-sensitivity"),
+            "key": key, "key_genes": html_table(key_genes, table_id="composition-key-genes", limit=50),
             "hubs": html_table(table_of("hub_robustness"), table_id="hub-robustness"),
             "stagewise": html_table(stagewise_counts(layout, interactions, alpha=alpha), table_id="stagewise")}
 
@@ -581,7 +589,7 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
         "enrichment": {"heatmap": image(layout.file("enrichment_heatmap_figure")),
                        "annotation_warning": annotation_warning_text,
                        "terms": html_table(terms, table_id="terms"), "key": key},
-        "robustness": robustness(layout, alpha=alpha, made=params.robustness_files,
+        "robustness": robustness(layout, alpha=alpha, made=params.robustness_files, key=key,
                                  contrasts=list(summary["contrast"]) if summary is not None else []),
         "findings": findings(key_table=key_table, summary=summary, key=key, alpha=alpha, lfc_threshold=lfc_threshold,
                              rates=rates, differences=differences, survival=survival, terms=key_terms,
