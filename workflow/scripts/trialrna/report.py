@@ -30,7 +30,7 @@ from trialrna.enrich import collapse_redundant, read_ora_tables, term_label
 from trialrna.io import annotation_warning
 from trialrna.layout import DE_FIGURE_KINDS, DIRECTIONS, Layout
 from trialrna.plots import GROUP_COLOURS, NOT_GROUPED, plt, save
-from trialrna.tables import read_table as read_existing
+from trialrna.tables import read_table
 from trialrna.vocabulary import (
     RESPONDER_CODES,
     UNASSIGNED_MODULE,
@@ -82,9 +82,9 @@ def image(path: str | Path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def read_table(path: str | Path) -> pd.DataFrame | None:
+def read_optional(path: str | Path) -> pd.DataFrame | None:
     """A result table, or None when this run did not make it."""
-    return read_existing(path) if Path(path).exists() else None
+    return read_table(path) if Path(path).exists() else None
 
 
 def html_table(table: pd.DataFrame | None, *, digits: int = 3, table_id: str = "", limit: int | None = None
@@ -338,8 +338,8 @@ def network_note(*, key: str | None, patterns: Sequence[str], hubs: pd.DataFrame
 def module_summary(layout: Layout, *, n_hubs: int = 3) -> pd.DataFrame | None:
     """One row per co-expression module (the unassigned genes left out): size, top kME hubs and eigengene
     correlation with response, most response-correlated first."""
-    members = read_table(layout.file("modules"))
-    traits = read_table(layout.file("module_traits"))
+    members = read_optional(layout.file("modules"))
+    traits = read_optional(layout.file("module_traits"))
     if members is None or traits is None:
         return None
     members = members[members["module"] != UNASSIGNED_MODULE]
@@ -356,7 +356,8 @@ def module_summary(layout: Layout, *, n_hubs: int = 3) -> pd.DataFrame | None:
 def _sample_qc(layout: Layout, samples: pd.DataFrame) -> pd.DataFrame:
     """One row per sample: patient, visit, arm, group, library size, detected genes, correlation, outlier flag."""
     table = samples[["sample", "patient", "timepoint", "arm", "group"]].merge(
-        read_table(layout.file("library_stats")), on="sample").merge(read_table(layout.file("outliers")), on="sample")
+        read_optional(layout.file("library_stats")), on="sample").merge(
+        read_optional(layout.file("outliers")), on="sample")
     return table.assign(group=table["group"].astype(str).replace("nan", NOT_GROUPED))
 
 
@@ -432,7 +433,7 @@ def stagewise_counts(layout: Layout, names: Sequence[str], *, alpha: float) -> p
     """Per interaction contrast with ``padj_stagewise``: genes with padj < alpha, and those confirmed stage-wise."""
     rows = []
     for name in names:
-        table = read_table(layout.file("de_table", path=name))
+        table = read_optional(layout.file("de_table", path=name))
         if table is not None and "padj_stagewise" in table:
             rows.append({"contrast": name, "padj < alpha": int((table["padj"] < alpha).sum()),
                          "padj_stagewise < alpha": int((table["padj_stagewise"] < alpha).sum())})
@@ -453,7 +454,7 @@ def robustness(layout: Layout, *, alpha: float, contrasts: Sequence[str], made: 
 
     def table_of(name: str) -> pd.DataFrame | None:
         path = this_run(name)
-        return read_table(path) if path else None
+        return read_optional(path) if path else None
 
     change = table_of("composition_change")
     if change is not None and "padj" in change:
@@ -498,19 +499,19 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
     samples = read_sample_metadata(layout.file("sample_metadata"))
     visits = list(samples["timepoint"].cat.categories)
     alpha, lfc_threshold = params.alpha, params.lfc_threshold
-    summary = read_table(layout.file("de_summary"))
-    plan = read_table(layout.file("de_contrasts"))
+    summary = read_optional(layout.file("de_summary"))
+    plan = read_optional(layout.file("de_contrasts"))
     key = _key_contrast(summary, visits)
-    rates = read_table(layout.file("response_rates"))
-    differences = read_table(layout.file("response_rate_differences"))
-    survival = read_table(layout.file("survival"))
+    rates = read_optional(layout.file("response_rates"))
+    differences = read_optional(layout.file("response_rate_differences"))
+    survival = read_optional(layout.file("survival"))
 
     trajectory_figure, trajectory_genes = None, []
-    key_table = read_table(layout.file("de_table", path=key)) if key else None
+    key_table = read_optional(layout.file("de_table", path=key)) if key else None
     # Only the network this run built for the key contrast (never a file left by an earlier run's settings).
     built = key is not None and any(fnmatch(key, pattern) for pattern in params.network_contrasts)
-    hubs = read_table(layout.file("network_file", path=key, kind="hubs.tsv")) if built else None
-    unconnected = read_table(layout.file("network_file", path=key, kind="unconnected.tsv")) if built else None
+    hubs = read_optional(layout.file("network_file", path=key, kind="hubs.tsv")) if built else None
+    unconnected = read_optional(layout.file("network_file", path=key, kind="unconnected.tsv")) if built else None
     why_no_hubs = network_note(key=key, patterns=params.network_contrasts, hubs=hubs, unconnected=unconnected)
     hubs = hubs if hubs is not None and not hubs.empty else None
     if key:
@@ -519,7 +520,7 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
     if trajectory_genes:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "trajectories.png"
-            plot_trajectories(read_count_table(layout.file("counts")), samples, read_table(layout.file("genes")),
+            plot_trajectories(read_count_table(layout.file("counts")), samples, read_optional(layout.file("genes")),
                               trajectory_genes, path,
                               title=f"Top {'hub' if hubs is not None else 'DE'} genes of {key}, per patient")
             trajectory_figure = image(path)
@@ -527,7 +528,7 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
     contrast_tables = []
     for contrast in ([key] if key else []) + [c for c in ("response_" + visits[0],) if summary is not None and c in
                                               set(summary["contrast"]) and c != key]:
-        table = key_table if contrast == key else read_table(layout.file("de_table", path=contrast))
+        table = key_table if contrast == key else read_optional(layout.file("de_table", path=contrast))
         columns = ["symbol", "gene_id", "baseMean", "log2FoldChange", "padj"]
         volcano = layout.file("de_figure", path=contrast, kind=DE_FIGURE_KINDS[1])
         contrast_tables.append({"name": contrast, "volcano": image(volcano), "table": html_table(
@@ -541,17 +542,17 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
     hub_columns = ["symbol", "consensus_rank", "stability", "log2FoldChange", "padj", "module", "top_terms",
                    "Degree", "MCC", "Betweenness"]
     modules = module_summary(layout)
-    notes = read_table(layout.file("coexpression_notes"))
+    notes = read_optional(layout.file("coexpression_notes"))
     module_notes = [note[0].upper() + note[1:] for note in notes["note"]] if notes is not None else []
     response_note = next((note.split(": ", 1)[1] for note in (notes["note"] if notes is not None else [])
                           if note.startswith("response cannot")), None)
     n_analysed = samples.loc[samples["group"].notna(), "patient"].nunique()
-    clinical = read_existing(clinical_sheet)
-    annotation_warning_text = gene_id_warning(read_table(layout.file("gene_id_summary")),
+    clinical = read_table(clinical_sheet)
+    annotation_warning_text = gene_id_warning(read_optional(layout.file("gene_id_summary")),
                                               min_annotated_share=params.min_annotated_share)
     arms = sorted(clinical["arm"].astype(str).unique())
     hazard_columns = ["hr", "hr_ci_low", "hr_ci_high"]
-    hub_score = read_table(layout.file("hub_score_endpoints")) if built else None
+    hub_score = read_optional(layout.file("hub_score_endpoints")) if built else None
     hubs_shown = hubs[hub_columns] if hubs is not None else None
     return {
         "title": "Transcriptomic mechanisms of resistance",
@@ -561,19 +562,19 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
                    "groups": samples.drop_duplicates("patient")["group"].astype(str).replace(
                        "nan", NOT_GROUPED).value_counts().to_dict()},
         "flow": {"figure": image(layout.file("sample_flow_figure")),
-                 "table": html_table(read_table(layout.file("sample_flow")), table_id="flow")},
+                 "table": html_table(read_optional(layout.file("sample_flow")), table_id="flow")},
         "clinical": {"rates": html_table(rates, table_id="rates"),
                      "differences": html_table(differences, table_id="differences"),
                      "survival": html_table(_hazard_display(survival, columns=hazard_columns), table_id="survival"),
                      "km": [image(layout.file("kaplan_meier_figure", endpoint=e)) for e in ("pfs", "os")],
-                     "safety": html_table(read_table(layout.file("safety_summary")), table_id="safety"),
+                     "safety": html_table(read_optional(layout.file("safety_summary")), table_id="safety"),
                      "qol": image(layout.file("qlq_c30_figure")),
-                     "biomarkers": html_table(read_table(layout.file("biomarkers")), table_id="biomarkers")},
+                     "biomarkers": html_table(read_optional(layout.file("biomarkers")), table_id="biomarkers")},
         "qc": {"pca": image(layout.file("pca_figure")),
-               "dominated": html_table(dominated_samples(read_table(layout.file("library_stats"))),
+               "dominated": html_table(dominated_samples(read_optional(layout.file("library_stats"))),
                                        table_id="dominated"),
                "max_gene_share": params.max_gene_share,
-               "outliers": html_table(read_table(layout.file("outliers")).query("outlier"), table_id="outliers"),
+               "outliers": html_table(read_optional(layout.file("outliers")).query("outlier"), table_id="outliers"),
                "samples": html_table(_sample_qc(layout, samples), table_id="samples-qc")},
         "de": {"summary": html_table(summary, table_id="de-summary"), "key": key, "contrasts": contrast_tables,
                "trajectories": trajectory_figure, "plan": html_table(plan, table_id="plan")},
@@ -598,7 +599,7 @@ def build_context(*, layout: Layout, params: ReportParams, clinical_sheet: str |
                              min_genes=params.min_genes_for_finding, hubs=hubs, network_note=why_no_hubs,
                              modules=modules, module_note=response_note, n_top=params.top_hubs),
         "methods": {"versions": software_versions(), "config": settings, "alpha": alpha,
-                    "gene_sets": html_table(read_table(layout.file("gene_sets")), table_id="gene-sets"),
+                    "gene_sets": html_table(read_optional(layout.file("gene_sets")), table_id="gene-sets"),
                     "formulas": html_table(plan, table_id="formulas")},
         "provenance": {"config_hash": config_hash(settings),
                        "inputs": [(name, str(path), sha256sum(workdir / path)) for name, path in input_files.items()

@@ -41,7 +41,6 @@ def write_route_outputs(counts: pd.DataFrame, metadata: pd.DataFrame, plan: Cont
                         scope: str, fit_name: str, tables: Sequence[str | Path], figures: Sequence[str | Path],
                         lfc_threshold: float, **options) -> None:
     """One DE job: :func:`route_tables` (``options`` as there), then each table and its figures."""
-    results = route_tables(counts, metadata, plan, route=route, scope=scope,
-                           fit_name=None if route == "mixed" else fit_name, **options)
+    results = route_tables(counts, metadata, plan, route=route, scope=scope, fit_name=fit_name, **options)
     write_results(results, tables=tables, figures=figures, scope=scope, alpha=options["alpha"],
                   lfc_threshold=lfc_threshold)
