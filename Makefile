@@ -19,11 +19,14 @@ run: $(STAMP)
 	snakemake --cores $(CORES)
 	snakemake --report results/report.html
 
+# Two workers: the end-to-end runs leave a core idle most of the time (tests/conftest.py orders the modules).
+PYTEST_WORKERS := -n 2 --dist loadscope --no-loadscope-reorder
+
 test: $(STAMP)
-	pytest
+	pytest $(PYTEST_WORKERS)
 
 test-fast: $(STAMP)
-	pytest -m "not workflow and not slow"
+	pytest $(PYTEST_WORKERS) -m "not workflow and not slow"
 
 lint: $(STAMP)
 	ruff check .

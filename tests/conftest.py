@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -56,9 +62,9 @@ PAYLOAD = "<script>alert('x')</script>"
 
 
 @pytest.fixture(scope="session")
-def study_inputs_before() -> dict[str, str]:
+def study_inputs_before(finished_study) -> dict[str, str]:
     """SHA-256 of every input file of :func:`finished_study`, recorded just before its run."""
-    return {}
+    return json.loads((finished_study.parent / "inputs_before.json").read_text())
 
 
 def input_checksums(study: Path) -> dict[str, str]:
@@ -70,24 +76,45 @@ def input_checksums(study: Path) -> dict[str, str]:
     return {str(path): sha256sum(path) for path in sorted(files)}
 
 
+@contextmanager
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder shared by every pytest-xdist worker of this session, and whether it is already built.
+
+    The first worker to get the lock builds it (and creates ``name/.built`` when done); the others wait, then reuse.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' base folders share this parent
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder, (folder / ".built").exists()
+
+
 @pytest.fixture(scope="session")
-def finished_study(tmp_path_factory, small_cohort, study_inputs_before) -> Path:
+def finished_study(tmp_path_factory, small_cohort) -> Path:
     """One full run on the small cohort, from another working directory, shared by the workflow tests.
 
     Its first sample's name ends in :data:`PAYLOAD` (sample ids may hold anything but spaces). The checksums of its
-    input files before the run are in :func:`study_inputs_before`.
+    input files before the run are in :func:`study_inputs_before`. Built once per test session, whatever the
+    number of xdist workers.
     """
-    study = tmp_path_factory.mktemp("run") / "study"
-    make_study(study, small_cohort)
-    samples = pd.read_csv(study / "data/samples.tsv", sep="\t")
-    counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
-    renamed = {samples["sample"].iat[0]: samples["sample"].iat[0] + PAYLOAD.replace(" ", "")}
-    samples.replace({"sample": renamed}).to_csv(study / "data/samples.tsv", sep="\t", index=False)
-    counts.rename(columns=renamed).to_csv(study / "data/counts.tsv", sep="\t")
-    study_inputs_before.update(input_checksums(study))
-    result = run_snakemake(study)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return study
+    with built_once(tmp_path_factory, "shared_run") as (folder, built):
+        study = folder / "study"
+        if built:
+            return study
+        shutil.rmtree(folder, ignore_errors=True)
+        make_study(study, small_cohort)
+        samples = pd.read_csv(study / "data/samples.tsv", sep="\t")
+        counts = pd.read_csv(study / "data/counts.tsv", sep="\t", index_col=0)
+        renamed = {samples["sample"].iat[0]: samples["sample"].iat[0] + PAYLOAD.replace(" ", "")}
+        samples.replace({"sample": renamed}).to_csv(study / "data/samples.tsv", sep="\t", index=False)
+        counts.rename(columns=renamed).to_csv(study / "data/counts.tsv", sep="\t")
+        (folder / "inputs_before.json").write_text(json.dumps(input_checksums(study)))
+        result = run_snakemake(study)
+        assert result.returncode == 0, result.stderr[-3000:]
+        (folder / ".built").touch()
+        return study
 
 
 def make_study(directory: Path, cohort: dict[str, Path], **overrides) -> Path:
@@ -118,3 +145,22 @@ def run_snakemake(study: Path, *args: str, cores: int = 2, timeout: int = 600) -
     command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(study), "--configfile",
                str(study / "config.yaml"), "--cores", str(cores), *args]
     return subprocess.run(command, cwd=study.parent, capture_output=True, text=True, timeout=timeout)
+
+
+
+
+#: Modules with end-to-end runs, in the order ``make test`` hands them to its two xdist workers (serial seconds on
+#: the 2-core machine): the shared run is built by test_report (~170 s) while the other worker runs the airway study
+#: (~100 s), so test_workflow (~60 s) and test_slurm (~150 s) find it ready. Other modules follow in file order.
+LONG_MODULES = ("tests/test_report.py", "tests/test_real_data.py", "tests/test_workflow.py", "tests/test_slurm.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long modules first, for ``make test``'s ``pytest -n 2 --dist loadscope --no-loadscope-reorder``: xdist hands
+    out whole modules (so module fixtures are built once), and a long module started last would keep one worker
+    busy while the other idles."""
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::")[0]
+        return LONG_MODULES.index(module) if module in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=rank)

@@ -61,6 +61,25 @@ def test_ora_p_values_match_scipy_hypergeometric(tmp_path):
     np.testing.assert_allclose(table.loc[["A", "C"], "padj"], false_discovery_control(ordered), rtol=1e-6)
 
 
+def test_ora_equals_gseapy_enrich(longitudinal_tables):
+    """The hypergeometric test and BH are gseapy.enrich's, term for term, on a real-sized GO BP run."""
+    table = longitudinal_tables["interaction_end_of_treatment"]
+    go = read_gmt(GENE_SETS / "GO_BP.gmt.gz")
+    ours = over_representation(table, go, direction="down", alpha=0.05, lfc_threshold=0, min_size=5,
+                               max_size=500)
+    background = set(table["symbol"].dropna())
+    sets = restrict_sets(go, background, min_size=5, max_size=500)
+    hits = sorted(set(table.loc[(table["padj"] < 0.05) & (table["log2FoldChange"] < 0), "symbol"].dropna()))
+    reference = gseapy.enrich(gene_list=hits, gene_sets=sets, background=sorted(background), outdir=None,
+                              no_plot=True, cutoff=1.0).results
+    assert len(ours) == len(reference) > 20
+    reference = reference.assign(term=reference["Term"].str.replace(r" \(GO:\d{7}\)$", "", regex=True))
+    merged = ours.merge(reference, on="term", validate="one_to_one")
+    np.testing.assert_allclose(merged["p"], merged["P-value"], rtol=1e-12)
+    np.testing.assert_allclose(merged["padj"], merged["Adjusted P-value"], rtol=1e-12)
+    assert (merged["overlap"].astype(str) + "/" + merged["size"].astype(str) == merged["Overlap"]).all()
+
+
 def test_size_limits_apply_within_the_background():
     sets = {"small": ["G1", "G2", "X1", "X2", "X3"], "ok": [f"G{i}" for i in range(20)]}
     assert list(restrict_sets(sets, {f"G{i}" for i in range(100)}, min_size=3, max_size=15)) == []

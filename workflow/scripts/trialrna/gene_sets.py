@@ -7,9 +7,10 @@ release, number of sets and genes, sha256, licence), and is checked against it b
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import sqlite3
 from collections.abc import Mapping
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -67,7 +68,13 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
 
 def kegg_path() -> Path:
     """KEGG 2021 human, as installed by blitzgsea (never copied into the repository: KEGG's licence)."""
-    return Path(str(resources.files("blitzgsea") / "data" / "KEGG_2021_Human"))
+    # find_spec locates the package without running its __init__, which imports half of the scientific stack (2 s
+    # at every workflow parse, hence in every Slurm job).
+    spec = importlib.util.find_spec("blitzgsea")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("enrichment.kegg is true but blitzgsea, which installs KEGG 2021, is not installed; "
+                         "install the workflow's environment (pip install -e .) or set enrichment.kegg: false")
+    return Path(spec.submodule_search_locations[0]) / "data" / "KEGG_2021_Human"
 
 
 def manifest_row(file: str, path: str | Path, *, source_package: str, source_version: str, release_date: str,
