@@ -1,5 +1,6 @@
 """Rule network_coexpression: WGCNA-style modules, eigengene-trait correlations and module hubs (kME)."""
-from trialrna.coexpression import coexpression_modules, plot_module_traits, plot_soft_threshold, read_expression
+from trialrna.coexpression import coexpression_modules, plot_module_traits, plot_soft_threshold
+from trialrna.tables import read_expression
 from trialrna.cohort import read_sample_metadata
 from trialrna.logs import logged
 from trialrna.tables import read_table, write_table

@@ -1,5 +1,5 @@
 """Rule network_hub_score: baseline expression of the key contrast's top hubs against response and PFS/OS."""
-from trialrna.coexpression import read_expression
+from trialrna.tables import read_expression
 from trialrna.cohort import read_clinical, read_sample_metadata
 from trialrna.endpoints import score_associations
 from trialrna.logs import logged

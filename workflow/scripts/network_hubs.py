@@ -1,6 +1,6 @@
 """Rule network_hubs_*: each contrast's STRING subnetwork, hub ranking with bootstrap stability, and exports."""
 from trialrna.cohort import read_sample_metadata
-from trialrna.coexpression import read_expression
+from trialrna.tables import read_expression
 from trialrna.contrasts import read_plans
 from trialrna.logs import logged
 from trialrna.network import analyse_contrasts

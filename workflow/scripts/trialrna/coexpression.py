@@ -15,13 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from dynamicTreeCut import cutreeHybrid
 from scipy import stats
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from trialrna.plots import DIVERGING, HIGHLIGHT, INK, plt, save
-from trialrna.tables import read_table
 from trialrna.vocabulary import UNASSIGNED_MODULE
 
 log = logging.getLogger(__name__)
@@ -35,11 +33,6 @@ def variance_stabilise(counts: pd.DataFrame, *, n_cpus: int) -> pd.DataFrame:
     from trialrna.deseq2 import variance_stabilising_transformation
 
     return variance_stabilising_transformation(counts, n_cpus=n_cpus)
-
-
-def read_expression(path: str | Path) -> pd.DataFrame:
-    """Read an expression table written by the ``network_vst`` rule (genes x samples)."""
-    return read_table(path, index_col="gene_id", dtype={"gene_id": str})
 
 
 def most_variable_genes(expression: pd.DataFrame, *, n_genes: int) -> pd.DataFrame:
@@ -155,6 +148,8 @@ def find_modules(expression: pd.DataFrame, *, power: int, network_type: str, min
     tree = linkage(condensed, method="average")
     # No PAM stage: the port's PAM code calls numpy functions removed in numpy 2, so genes the tree cut leaves
     # unassigned stay in M0 instead of joining their nearest module.
+    from dynamicTreeCut import cutreeHybrid  # seconds to import: only the module-detection job needs it
+
     cut = cutreeHybrid(tree, condensed, cutHeight=detect_cut_height, minClusterSize=min_module_size,
                        deepSplit=deep_split, pamStage=False, verbose=0)
     labels = pd.Series([f"raw{label}" if label > 0 else UNASSIGNED_MODULE for label in cut["labels"]],

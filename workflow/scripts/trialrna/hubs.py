@@ -72,8 +72,8 @@ def _bottleneck_counts(distance: np.ndarray, adjacency: sparse.csr_matrix, sourc
     return is_bottleneck.sum(axis=0)
 
 
-def shortest_path_scores(graph: nx.Graph, *, nodes: Sequence[str] | None = None, block_size: int = 256
-                         ) -> pd.DataFrame:
+def shortest_path_scores(graph: nx.Graph, *, nodes: Sequence[str] | None = None, block_size: int = 256,
+                         adjacency: sparse.csr_matrix | None = None) -> pd.DataFrame:
     """BottleNeck, EcCentricity, Closeness, Radiality, Betweenness and Stress of every node.
 
     Parameters
@@ -84,10 +84,12 @@ def shortest_path_scores(graph: nx.Graph, *, nodes: Sequence[str] | None = None,
         Node order of the result (default: sorted node names); BottleNeck's tie-break follows it.
     block_size
         Sources processed together; memory grows as ``block_size * len(nodes)``.
+    adjacency
+        The graph's adjacency matrix in ``nodes`` order, if the caller has it.
     """
     nodes = sorted(graph.nodes) if nodes is None else list(nodes)
     n = len(nodes)
-    adjacency = _adjacency(graph, nodes)
+    adjacency = _adjacency(graph, nodes) if adjacency is None else adjacency
     scores = {name: np.zeros(n) for name in ("BottleNeck", "Closeness", "Betweenness", "Stress")}
     farthest = np.zeros(n)
     distance_sum = np.zeros(n)
@@ -167,15 +169,18 @@ def neighbourhood_component_scores(graph: nx.Graph, *, epsilon: float = DMNC_EPS
 
 
 def edge_percolated_component(graph: nx.Graph, *, nodes: Sequence[str] | None = None, threshold: float = 0.5,
-                              n_networks: int = 1000, seed: int, block: int = 200) -> pd.Series:
+                              n_networks: int = 1000, seed: int, block_draws: int = 1_000_000,
+                              adjacency: sparse.csr_matrix | None = None) -> pd.Series:
     """EPC: mean size of each node's connected component over ``n_networks`` randomly thinned networks.
 
-    The thinned networks of a block are copies of the node set in one block-diagonal graph, so one
-    connected-components pass labels them all; the random draws follow the same stream as one network at a time.
+    The thinned networks of a block (about ``block_draws`` edge draws) are copies of the node set in one
+    block-diagonal graph, so one connected-components pass labels them all; the random draws follow the same
+    stream as one network at a time. ``adjacency``: the graph's, in ``nodes`` order, if the caller has it.
     """
     nodes = sorted(graph.nodes) if nodes is None else list(nodes)
     n = len(nodes)
-    upper = sparse.triu(_adjacency(graph, nodes), k=1).tocoo()
+    upper = sparse.triu(_adjacency(graph, nodes) if adjacency is None else adjacency, k=1).tocoo()
+    block = max(1, block_draws // max(upper.nnz, 1))
     rng = np.random.default_rng(seed)
     total = np.zeros(n)
     for start in range(0, n_networks, block):
@@ -191,33 +196,48 @@ def edge_percolated_component(graph: nx.Graph, *, nodes: Sequence[str] | None = 
 def hub_scores(graph: nx.Graph, *, seed: int, epc_networks: int = 1000, epc_threshold: float = 0.5) -> pd.DataFrame:
     """All eleven cytoHubba scores, one row per node (sorted by name), columns in :data:`METHODS` order."""
     nodes = sorted(graph.nodes)
+    adjacency = _adjacency(graph, nodes)
     scores = pd.concat([
         maximal_clique_centrality(graph),
         neighbourhood_component_scores(graph),
         pd.Series(dict(graph.degree()), name="Degree", dtype=float),
-        edge_percolated_component(graph, nodes=nodes, threshold=epc_threshold, n_networks=epc_networks, seed=seed),
-        shortest_path_scores(graph, nodes=nodes),
+        edge_percolated_component(graph, nodes=nodes, threshold=epc_threshold, n_networks=epc_networks, seed=seed,
+                                  adjacency=adjacency),
+        shortest_path_scores(graph, nodes=nodes, adjacency=adjacency),
     ], axis=1).reindex(nodes)
     scores.index.name = "node"
     return scores[list(METHODS)]
+
+
+def _descending_min_ranks(values: np.ndarray) -> np.ndarray:
+    """Per column, 1 + the number of larger values (pandas' ``rank(ascending=False, method="min")``; NaN kept)."""
+    ranks = np.full(values.shape, np.nan)
+    for column in range(values.shape[1]):
+        present = ~np.isnan(values[:, column])
+        kept = values[present, column]
+        ranks[present, column] = len(kept) - np.searchsorted(np.sort(kept), kept, side="right") + 1
+    return ranks
 
 
 def consensus_ranking(scores: pd.DataFrame) -> pd.DataFrame:
     """Per-method ranks (1 = most central, ties share the best rank), their mean, and the consensus rank.
 
     The consensus orders nodes by mean rank, breaking ties by degree and then name, so it is a strict order.
+    (numpy rather than pandas' rank and sort: the bootstrap ranks hundreds of networks per contrast.)
     """
-    ranks = scores.rank(ascending=False, method="min").add_suffix("_rank")
-    mean_rank = ranks.mean(axis=1)
-    order = (pd.DataFrame({"mean_rank": mean_rank, "degree": -scores["Degree"], "name": scores.index})
-             .sort_values(["mean_rank", "degree", "name"]).index)
-    consensus = pd.Series(np.arange(1, len(order) + 1), index=order).reindex(scores.index)
-    return ranks.assign(mean_rank=mean_rank, consensus_rank=consensus)
+    ranks = _descending_min_ranks(scores.to_numpy(float))
+    mean_rank = np.nanmean(ranks, axis=1) if len(ranks) else np.zeros(0)
+    order = np.lexsort((scores.index.to_numpy(str), -scores["Degree"].to_numpy(float), mean_rank))
+    consensus = np.empty(len(order), dtype=np.int64)
+    consensus[order] = np.arange(1, len(order) + 1)
+    table = pd.DataFrame(ranks, index=scores.index, columns=[f"{column}_rank" for column in scores.columns])
+    return table.assign(mean_rank=mean_rank, consensus_rank=consensus)
 
 
 def top_hubs(graph: nx.Graph, *, n_top: int, seed: int, epc_networks: int = 1000) -> list[str]:
     """The ``n_top`` nodes of the consensus ranking (isolated nodes excluded)."""
-    connected = graph.subgraph([node for node, degree in graph.degree() if degree > 0])
+    # A copy, not a view: every score walks the neighbours many times, and a view filters them on each walk.
+    connected = graph.subgraph([node for node, degree in graph.degree() if degree > 0]).copy()
     if connected.number_of_nodes() == 0:
         return []
     ranking = consensus_ranking(hub_scores(connected, seed=seed, epc_networks=epc_networks))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -59,48 +60,56 @@ def split_isolated(graph: nx.Graph) -> tuple[nx.Graph, list[str]]:
     return graph.subgraph(set(graph) - set(isolated)).copy(), isolated
 
 
-def replicate_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray, weights: np.ndarray,
+def replicate_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrasts: np.ndarray, weights: np.ndarray,
                          *, chunk_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares t statistics of one contrast for every gene under every row of sample weights.
+    """Weighted least-squares t statistics of contrasts of one design for every gene under every row of weights.
 
-    All replicates at once from their normal equations: with ``A = X'WX`` and ``b = X'Wy`` per replicate,
-    ``c'beta = (A^+ c)' b`` and the residual sum of squares is ``y'Wy - b' A^+ b``; genes are taken in chunks.
+    All replicates and contrasts at once from the normal equations: with ``A = X'WX`` and ``b = X'Wy`` per
+    replicate, ``c'beta = (A^+ c)' b`` and the residual sum of squares is ``y'Wy - b' A^+ b``. ``b``, the costly
+    part, is shared by every contrast of the design; genes are taken in chunks.
 
     Parameters
     ----------
     expression
         Genes x samples.
-    design, contrast
-        Samples x columns design matrix and the contrast's weights.
+    design
+        Samples x columns design matrix.
+    contrasts
+        One contrast's weights (columns), or contrasts x columns.
     weights
         Replicates x samples weights (bootstrap multiplicities, 0 for samples left out).
 
     Returns
     -------
-    The statistics (replicates x genes) and, per replicate, whether its weighted design still estimates the
-    contrast with residual degrees of freedom left (rows of unusable replicates are missing).
+    The statistics (replicates x genes, or contrasts x replicates x genes) and whether each replicate's weighted
+    design still estimates the contrast with residual degrees of freedom left (replicates, or contrasts x
+    replicates; statistics of unusable replicates are missing).
     """
     matrix = design.to_numpy(float)
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    contrast_rows = np.atleast_2d(np.asarray(contrasts, dtype=float))  # contrasts x columns
     values = expression[design.index].to_numpy(float)
     gram = np.einsum("ri,ik,il->rkl", weights, matrix, matrix)
     inverse = np.linalg.pinv(gram, hermitian=True)
     residual_df = weights.sum(axis=1) - np.linalg.matrix_rank(gram, hermitian=True)
-    solved = inverse @ contrast  # A^+ c
+    solved = np.einsum("rkl,cl->rck", inverse, contrast_rows)  # A^+ c per replicate and contrast
     # An estimable contrast lies in the row space of the weighted design; otherwise A^+ gives a meaningless answer.
-    estimable = np.isclose(np.einsum("rk,rkl->rl", solved, gram), contrast, atol=1e-6).all(axis=1)
-    usable = estimable & (residual_df > 0)
-    variance_factor = solved @ contrast
+    estimable = np.isclose(np.einsum("rck,rkl->rcl", solved, gram), contrast_rows, atol=1e-6).all(axis=2)
+    usable = (estimable & (residual_df > 0)[:, None]).T  # contrasts x replicates
+    variance_factor = np.einsum("rck,ck->rc", solved, contrast_rows)
     weighted_design = (weights[:, :, None] * matrix[None]).transpose(0, 2, 1).reshape(-1, len(matrix))
-    statistics = np.full((len(weights), len(values)), np.nan)
+    statistics = np.full((len(contrast_rows), len(weights), len(values)), np.nan)
     for start in range(0, len(values), chunk_size):
         block = values[start:start + chunk_size]
         crossed = (weighted_design @ block.T).reshape(len(weights), matrix.shape[1], len(block))  # b per replicate
         residual = np.maximum((block ** 2 @ weights.T).T - np.einsum("rkg,rkg->rg", crossed, inverse @ crossed), 0)
+        scale = np.sqrt(residual / residual_df[:, None])  # replicates x genes
         with np.errstate(divide="ignore", invalid="ignore"):
-            statistics[:, start:start + len(block)] = np.einsum("rk,rkg->rg", solved, crossed) / np.sqrt(
-                residual / residual_df[:, None] * variance_factor[:, None])
+            statistics[:, :, start:start + len(block)] = (
+                (solved @ crossed) / (scale[:, None, :] * np.sqrt(variance_factor)[:, :, None])).transpose(1, 0, 2)
     statistics[~usable] = np.nan
+    if np.ndim(contrasts) == 1:
+        return statistics[0], usable[0]
     return statistics, usable
 
 
@@ -115,32 +124,8 @@ def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast
     return pd.Series(statistics[0], index=expression.index) if usable[0] else None
 
 
-def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd.DataFrame, contrast: np.ndarray,
-                        patients: pd.Series, ppi: nx.Graph, *, n_genes: int, n_top: int, n_bootstrap: int,
-                        seed: int, first_neighbours: bool = False, epc_networks: int = 1000
-                        ) -> tuple[pd.Series, int]:
-    """How often each gene is among the top ``n_top`` hubs when patients are resampled.
-
-    Every replicate's statistics come from one batched least-squares pass (:func:`replicate_statistics`); the
-    hub ranking of a replicate is reused when another replicate calls the same genes.
-
-    Parameters
-    ----------
-    expression
-        Variance-stabilised expression, genes (``gene_id``) x samples.
-    symbols
-        ``gene_id`` -> symbol.
-    design, contrast
-        The contrast's design matrix (samples x columns) and weights.
-    patients
-        Sample -> patient, for every sample of ``design``.
-    n_genes
-        Genes called per replicate (the real analysis's number of significant genes).
-
-    Returns
-    -------
-    The fraction of usable replicates with each gene in the top ``n_top``, and the number of usable replicates.
-    """
+def bootstrap_weights(design: pd.DataFrame, patients: pd.Series, *, n_bootstrap: int, seed: int) -> np.ndarray:
+    """Replicates x samples weights: how often each sample's patient is drawn when patients are resampled."""
     rng = np.random.default_rng(seed)
     sample_patients = patients.reindex(design.index).to_numpy()
     unique_patients = np.unique(sample_patients)
@@ -148,22 +133,71 @@ def bootstrap_stability(expression: pd.DataFrame, symbols: pd.Series, design: pd
     for replicate in range(n_bootstrap):
         times = pd.Series(rng.choice(unique_patients, size=len(unique_patients), replace=True)).value_counts()
         weights[replicate] = pd.Series(sample_patients).map(times).fillna(0).to_numpy()
-    statistics, usable = replicate_statistics(expression, design, contrast, weights)
+    return weights
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """One contrast's bootstrap statistics: ``statistics`` (replicates x ``genes``) and which replicates are
+    ``usable`` (:func:`replicate_statistics`)."""
+
+    genes: pd.Index
+    statistics: np.ndarray
+    usable: np.ndarray
+
+    def restricted_to(self, genes: pd.Index) -> Replicates:
+        """The statistics of ``genes`` only, in this object's gene order."""
+        keep = self.genes.isin(genes)
+        return Replicates(self.genes[keep], self.statistics[:, keep], self.usable)
+
+
+def contrast_replicates(expression: pd.DataFrame, design: pd.DataFrame, contrasts: Sequence[np.ndarray],
+                        patients: pd.Series, *, n_bootstrap: int, seed: int) -> list[Replicates]:
+    """Bootstrap statistics of several contrasts of one design over the genes of ``expression``; the contrasts
+    share the resampled patients (same ``seed``) and the costly part of the least squares."""
+    weights = bootstrap_weights(design, patients, n_bootstrap=n_bootstrap, seed=seed)
+    statistics, usable = replicate_statistics(expression, design, np.vstack(contrasts), weights)
+    return [Replicates(expression.index, statistics[index], usable[index]) for index in range(len(contrasts))]
+
+
+def bootstrap_stability(replicates: Replicates, symbols: pd.Series, ppi: nx.Graph, *, n_genes: int, n_top: int,
+                        seed: int, first_neighbours: bool = False, epc_networks: int = 1000,
+                        rankings: dict[frozenset[str], list[str]] | None = None) -> tuple[pd.Series, int]:
+    """How often each gene is among the top ``n_top`` hubs when patients are resampled.
+
+    Each usable replicate calls its ``n_genes`` genes of largest absolute statistic, builds their subnetwork and
+    ranks hubs again. A ranking depends only on the subnetwork's connected genes (:func:`trialrna.hubs.top_hubs`
+    leaves isolated ones out), so it is computed once per set of them; ``rankings`` carries these between calls.
+
+    Parameters
+    ----------
+    replicates
+        The contrast's bootstrap statistics (:func:`contrast_replicates`).
+    symbols
+        ``gene_id`` -> symbol.
+    n_genes
+        Genes called per replicate (the real analysis's number of significant genes).
+
+    Returns
+    -------
+    The fraction of usable replicates with each gene in the top ``n_top``, and the number of usable replicates.
+    """
+    rankings = {} if rankings is None else rankings
     counts: dict[str, int] = {}
-    rankings: dict[frozenset[str], list[str]] = {}
-    for row in statistics[usable]:
+    for row in replicates.statistics[replicates.usable]:
         finite = np.flatnonzero(np.isfinite(row))
-        called = expression.index[finite[np.argsort(-np.abs(row[finite]), kind="stable")][:n_genes]]
-        nodes = frozenset(symbols.reindex(called).dropna())
-        if nodes not in rankings:
-            graph = contrast_subnetwork(ppi, sorted(nodes), first_neighbours=first_neighbours)
-            rankings[nodes] = top_hubs(graph, n_top=n_top, seed=seed, epc_networks=epc_networks)
-        for gene in rankings[nodes]:
+        called = replicates.genes[finite[np.argsort(-np.abs(row[finite]), kind="stable")][:n_genes]]
+        graph = contrast_subnetwork(ppi, sorted(set(symbols.reindex(called).dropna())),
+                                    first_neighbours=first_neighbours)
+        connected = frozenset(node for node, degree in graph.degree() if degree > 0)
+        if connected not in rankings:
+            rankings[connected] = top_hubs(graph, n_top=n_top, seed=seed, epc_networks=epc_networks)
+        for gene in rankings[connected]:
             counts[gene] = counts.get(gene, 0) + 1
-    n_usable = int(usable.sum())
-    if n_usable < n_bootstrap:
+    n_usable = int(replicates.usable.sum())
+    if n_usable < len(replicates.usable):
         log.warning("%d of %d bootstrap replicates could not estimate the contrast and were skipped",
-                    n_bootstrap - n_usable, n_bootstrap)
+                    len(replicates.usable) - n_usable, len(replicates.usable))
     return pd.Series(counts, dtype=float) / max(n_usable, 1), n_usable
 
 
@@ -313,12 +347,15 @@ def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame | nx.Graph, *, 
                      genes: pd.DataFrame, design: pd.DataFrame, contrast: np.ndarray | None, patients: pd.Series,
                      modules: pd.Series | None, ora: Mapping[tuple[str, str], pd.DataFrame], alpha: float,
                      lfc_threshold: float, term_alpha: float, first_neighbours: bool, n_top: int, n_bootstrap: int,
-                     seed: int, epc_networks: int = 1000) -> dict[str, object]:
+                     seed: int, epc_networks: int = 1000, replicates: Replicates | None = None,
+                     rankings: dict[frozenset[str], list[str]] | None = None) -> dict[str, object]:
     """The network stage of one contrast: subnetwork, hub table with stability, hub terms, unconnected genes.
 
     ``edges`` are STRING's (gene_a, gene_b, score), or the graph :func:`ppi_graph` made of them (jobs that
     analyse several contrasts build it once). ``contrast`` is ``None`` for a likelihood-ratio test (no bootstrap
-    then: stability stays missing).
+    then: stability stays missing). ``replicates`` are the contrast's bootstrap statistics when the caller
+    computed them with other contrasts of the design (:func:`contrast_replicates`, over at least the genes this
+    contrast tested); ``rankings`` is a hub-ranking cache shared between calls (:func:`bootstrap_stability`).
     Returns ``hubs``, ``terms``, ``unconnected`` (tables), ``graph`` (annotated, isolated nodes removed) and
     ``replicates`` (usable bootstrap replicates). STRING is keyed by symbol: a symbol shared by several gene ids
     enters through its highest-expressed gene (:mod:`trialrna.symbols`), in the network and in the bootstrap.
@@ -330,13 +367,15 @@ def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame | nx.Graph, *, 
     absent = [gene for gene in significant if gene not in ppi]
     log.info("%d significant genes; %d connected in STRING (%d edges), %d isolated, %d not in STRING",
              len(significant), graph.number_of_nodes(), graph.number_of_edges(), len(isolated), len(absent))
-    stability, replicates = None, 0
+    stability, n_usable = None, 0
     if contrast is not None and n_bootstrap > 0 and graph.number_of_nodes() > 0:
-        tested = de_table.dropna(subset=["pvalue"])["gene_id"]
-        stability, replicates = bootstrap_stability(
-            expression.loc[expression.index.intersection(tested)], genes.set_index("gene_id")["symbol"], design,
-            contrast, patients, ppi, n_genes=len(significant), n_top=n_top, n_bootstrap=n_bootstrap, seed=seed,
-            first_neighbours=first_neighbours, epc_networks=epc_networks)
+        tested = expression.index.intersection(de_table.dropna(subset=["pvalue"])["gene_id"])
+        if replicates is None:
+            replicates = contrast_replicates(expression.loc[tested], design, [contrast], patients,
+                                             n_bootstrap=n_bootstrap, seed=seed)[0]
+        stability, n_usable = bootstrap_stability(
+            replicates.restricted_to(tested), genes.set_index("gene_id")["symbol"], ppi, n_genes=len(significant),
+            n_top=n_top, seed=seed, first_neighbours=first_neighbours, epc_networks=epc_networks, rankings=rankings)
     hubs = hub_table(graph, de_table, seed=seed, stability=stability, modules=modules, epc_networks=epc_networks)
     terms = hub_terms(hubs["symbol"].head(n_top).tolist(), ora, alpha=term_alpha)
     hubs.insert(9, "top_terms", hubs["symbol"].map(summarise_terms(terms)).fillna(""))
@@ -345,7 +384,7 @@ def analyse_contrast(de_table: pd.DataFrame, edges: pd.DataFrame | nx.Graph, *, 
                                 "status": ["isolated"] * len(isolated) + ["not in STRING"] * len(absent)})
     for column in ("gene_id", "log2FoldChange", "padj"):
         unconnected[column] = unconnected["symbol"].map(by_symbol[column])
-    return {"hubs": hubs, "terms": terms, "unconnected": unconnected, "replicates": replicates,
+    return {"hubs": hubs, "terms": terms, "unconnected": unconnected, "replicates": n_usable,
             "graph": annotate_graph(graph, hubs) if len(hubs) else graph}
 
 
@@ -392,12 +431,36 @@ def analyse_contrasts(paths: Sequence[str], *, plans: Mapping[str, object], tabl
     per_path = 2 * len(libraries)
     names = ("hubs", "terms", "unconnected", "cytoscape", "graphml", "figure")
     ppi = ppi_graph(edges)
+    de_tables = [read_result_table(table) for table in tables]
+    found = [find_contrast(plans, path) for path in paths]
+    vectors = [contrast.vector(list(fit.design.columns)) if contrast else None for fit, contrast in found]
+    replicates = _shared_replicates(found, vectors, de_tables, **options)
+    rankings: dict[frozenset[str], list[str]] = {}
     for index, path in enumerate(paths):
-        fit, contrast = find_contrast(plans, path)
+        fit = found[index][0]
         result = analyse_contrast(
-            read_result_table(tables[index]), ppi, design=fit.design,
-            contrast=contrast.vector(list(fit.design.columns)) if contrast else None,
-            ora=read_ora_tables(ora[index * per_path:(index + 1) * per_path]), n_top=n_top, **options)
+            de_tables[index], ppi, design=fit.design, contrast=vectors[index],
+            ora=read_ora_tables(ora[index * per_path:(index + 1) * per_path]), n_top=n_top,
+            replicates=replicates.get(index), rankings=rankings, **options)
         files = outputs[index * len(kinds):(index + 1) * len(kinds)]
         write_contrast_network(result, **dict(zip(names, files, strict=True)), title=f"STRING network of {path}",
                                n_labels=n_top, max_nodes=max_nodes)
+
+
+def _shared_replicates(found: Sequence[tuple[object, object]], vectors: Sequence[np.ndarray | None],
+                       de_tables: Sequence[pd.DataFrame], *, expression: pd.DataFrame, patients: pd.Series,
+                       n_bootstrap: int, seed: int, **_) -> dict[int, Replicates]:
+    """Bootstrap statistics of the contrasts (by position) that have a vector, one pass per fit over the genes any
+    of its contrasts tested."""
+    by_fit: dict[str, list[int]] = {}
+    for index, (fit, _) in enumerate(found):
+        if vectors[index] is not None and n_bootstrap > 0:
+            by_fit.setdefault(fit.name, []).append(index)
+    shared = {}
+    for indices in by_fit.values():
+        tested = set().union(*(de_tables[i].dropna(subset=["pvalue"])["gene_id"] for i in indices))
+        design = found[indices[0]][0].design
+        computed = contrast_replicates(expression.loc[expression.index.isin(tested)], design,
+                                       [vectors[i] for i in indices], patients, n_bootstrap=n_bootstrap, seed=seed)
+        shared.update(zip(indices, computed, strict=True))
+    return shared

@@ -20,6 +20,11 @@ def read_table(path: str | Path, **options) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", **options)
 
 
+def read_expression(path: str | Path) -> pd.DataFrame:
+    """Read an expression table written by the ``network_vst`` rule (genes x samples)."""
+    return read_table(path, index_col="gene_id", dtype={"gene_id": str})
+
+
 def write_result_table(table: pd.DataFrame, path: str | Path) -> None:
     """Write a DE result table, genes ordered by p-value (missing last)."""
     write_table(table.sort_values(["pvalue", "gene_id"], na_position="last", kind="stable"), path)
