@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
+import subprocess
+import sys
 
 import networkx as nx
 import numpy as np
@@ -121,6 +124,26 @@ def test_subnetwork_isolated_nodes_and_first_neighbours():
     wider = contrast_subnetwork(ppi, ["A", "D"], first_neighbours=True)
     assert sorted(wider.nodes) == ["A", "B", "C", "D"]
     assert nx.get_node_attributes(wider, "seed") == {"A": True, "B": False, "C": False, "D": True}
+
+
+def test_network_exports_are_the_same_under_any_hash_seed(tmp_path):
+    """Node and edge order of the exports must not follow Python's per-process string hashing."""
+    script = """
+import sys
+import pandas as pd
+from trialrna.network import contrast_subnetwork, cytoscape_edges, ppi_graph, split_isolated
+from trialrna.tables import read_table
+ppi = ppi_graph(pd.DataFrame({"gene_a": [f"G{i}" for i in range(60)] + ["G1", "G7"],
+                              "gene_b": [f"G{i + 1}" for i in range(60)] + ["G30", "G44"], "score": 0.9}))
+graph, _ = split_isolated(contrast_subnetwork(ppi, [f"G{i}" for i in range(0, 60, 2)] + ["G1", "G30", "G31"]))
+hubs = pd.DataFrame({"symbol": list(graph.nodes), "log2FoldChange": 1.0, "padj": 0.01, "consensus_rank": 1,
+                     "module": "M1"})
+print(list(graph.nodes), list(graph.edges))
+print(cytoscape_edges(graph, hubs).to_csv())
+"""
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outputs) == 1 and "G30" in outputs.pop()
 
 
 def test_contrast_statistics_match_statsmodels():

@@ -10,7 +10,7 @@ fraction of replicates that put it in the top ``n_top``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,20 @@ def de_genes(table: pd.DataFrame, *, alpha: float, lfc_threshold: float) -> list
                    significant_symbols(table, direction=direction, alpha=alpha, lfc_threshold=lfc_threshold)})
 
 
+def induced_subgraph(graph: nx.Graph, nodes: Iterable[str]) -> nx.Graph:
+    """The subgraph of ``graph`` on ``nodes`` (those in it), a new graph with its nodes and edges in sorted order.
+
+    networkx's subgraph views iterate a small node set in hash order, which changes between processes: exports
+    and layouts made from them would differ between two runs of the same input.
+    """
+    keep = {node for node in nodes if node in graph}
+    subgraph = nx.Graph()
+    subgraph.add_nodes_from((node, graph.nodes[node]) for node in sorted(keep))
+    subgraph.add_edges_from((a, b, graph[a][b]) for a in sorted(keep)
+                            for b in sorted(other for other in graph[a] if other in keep and a <= other))
+    return subgraph
+
+
 def contrast_subnetwork(ppi: nx.Graph, genes: Sequence[str], *, first_neighbours: bool = False) -> nx.Graph:
     """Subnetwork induced by ``genes`` (optionally with their STRING first neighbours); genes outside STRING are
     left out. Nodes carry ``seed`` (True for the given genes)."""
@@ -49,7 +63,7 @@ def contrast_subnetwork(ppi: nx.Graph, genes: Sequence[str], *, first_neighbours
     if first_neighbours:
         for gene in seeds:
             nodes.update(ppi[gene])
-    graph = nx.Graph(ppi.subgraph(nodes))
+    graph = induced_subgraph(ppi, nodes)
     nx.set_node_attributes(graph, {node: node in seeds for node in graph}, "seed")
     return graph
 
@@ -57,7 +71,7 @@ def contrast_subnetwork(ppi: nx.Graph, genes: Sequence[str], *, first_neighbours
 def split_isolated(graph: nx.Graph) -> tuple[nx.Graph, list[str]]:
     """The graph without its isolated nodes, and those nodes (sorted)."""
     isolated = sorted(nx.isolates(graph))
-    return graph.subgraph(set(graph) - set(isolated)).copy(), isolated
+    return induced_subgraph(graph, set(graph) - set(isolated)), isolated
 
 
 def replicate_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrasts: np.ndarray, weights: np.ndarray,
@@ -288,7 +302,7 @@ def packed_layout(graph: nx.Graph) -> dict[str, np.ndarray]:
     width = 2 * (0.5 + np.sqrt(len(components[0]))) * 2.6 if components else 1.0
     for component in components:
         size = 0.5 + np.sqrt(len(component))
-        local = nx.kamada_kawai_layout(graph.subgraph(component), scale=size)
+        local = nx.kamada_kawai_layout(induced_subgraph(graph, component), scale=size)
         if x > 0 and x + 2 * size > width:
             x, y, row_height = 0.0, y - row_height - 0.8, 0.0
         for node, (px, py) in local.items():
@@ -313,11 +327,11 @@ def plot_network(graph: nx.Graph, hubs: pd.DataFrame, path: str | Path, *, title
         save(fig, path, tight=False)
         return
     shown = hubs.nsmallest(max_nodes, "consensus_rank")
-    subgraph = graph.subgraph(shown["symbol"])
+    subgraph = induced_subgraph(graph, shown["symbol"])
     pairs = [c for c in nx.connected_components(subgraph) if len(c) == 2]
     if len(pairs) < nx.number_connected_components(subgraph):
         # Two-gene components crowd out the network's structure; they stay in the tables and exports.
-        subgraph = subgraph.subgraph([n for n in subgraph if not any(n in pair for pair in pairs)])
+        subgraph = induced_subgraph(subgraph, [n for n in subgraph if not any(n in pair for pair in pairs)])
     else:
         pairs = []
     table = shown.set_index("symbol").loc[list(subgraph.nodes)]
