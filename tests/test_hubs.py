@@ -78,6 +78,20 @@ def test_clique_with_tail_by_hand(clique_with_tail):
     assert sorted(ranking["consensus_rank"]) == list(range(1, 7))
 
 
+def test_consensus_ranks_are_pandas_min_ranks_with_degree_then_name_tie_breaks():
+    rng = np.random.default_rng(4)
+    scores = pd.DataFrame(rng.integers(0, 4, size=(40, len(METHODS))).astype(float), columns=list(METHODS),
+                          index=[f"g{i:02d}" for i in range(40)])
+    scores.iloc[3, 2] = np.nan
+    ranking = consensus_ranking(scores)
+    expected = scores.rank(ascending=False, method="min")
+    np.testing.assert_array_equal(ranking[[f"{m}_rank" for m in METHODS]].to_numpy(), expected.to_numpy())
+    np.testing.assert_array_equal(ranking["mean_rank"], expected.mean(axis=1))
+    order = (pd.DataFrame({"mean": expected.mean(axis=1), "degree": -scores["Degree"], "name": scores.index})
+             .sort_values(["mean", "degree", "name"]).index)
+    assert ranking["consensus_rank"].sort_values().index.tolist() == order.tolist()
+
+
 def test_mcc_uses_factorials_of_large_cliques():
     graph = nx.complete_graph(12)
     graph.add_edge(0, 99)
