@@ -25,7 +25,7 @@ tests check them against networkx, igraph and brute-force path enumeration.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -154,16 +154,37 @@ def maximal_clique_centrality(graph: nx.Graph) -> pd.Series:
     return pd.Series({node: float(value) for node, value in total.items()}, name="MCC")
 
 
+def _components_within(adjacency: Mapping[str, Mapping[str, object]], members: set[str]) -> list[set[str]]:
+    """Connected components of the subgraph induced by ``members`` (a search over the adjacency dicts: networkx's
+    subgraph views cost more than the search itself on these small neighbourhoods)."""
+    seen: set[str] = set()
+    components = []
+    for start in members:
+        if start in seen:
+            continue
+        seen.add(start)
+        component, stack = {start}, [start]
+        while stack:
+            for neighbour in adjacency[stack.pop()]:
+                if neighbour in members and neighbour not in seen:
+                    seen.add(neighbour)
+                    component.add(neighbour)
+                    stack.append(neighbour)
+        components.append(component)
+    return components
+
+
 def neighbourhood_component_scores(graph: nx.Graph, *, epsilon: float = DMNC_EPSILON) -> pd.DataFrame:
     """MNC and DMNC from the largest connected component of each node's neighbourhood (node excluded)."""
+    adjacency = graph.adj
     rows = {}
     for node in graph.nodes:
-        neighbourhood = graph.subgraph(set(graph[node]) - {node})
-        if neighbourhood.number_of_nodes() == 0:
+        neighbours = set(adjacency[node]) - {node}
+        if not neighbours:
             rows[node] = (0, 0.0)
             continue
-        largest = max(nx.connected_components(neighbourhood), key=lambda c: (len(c), sorted(c)))
-        edges = neighbourhood.subgraph(largest).number_of_edges()
+        largest = max(_components_within(adjacency, neighbours), key=lambda c: (len(c), sorted(c)))
+        edges = sum(1 for a in largest for b in adjacency[a] if b in largest and a <= b)
         rows[node] = (len(largest), edges / len(largest) ** epsilon)
     return pd.DataFrame.from_dict(rows, orient="index", columns=["MNC", "DMNC"])
 
