@@ -149,6 +149,16 @@ def run_snakemake(study: Path, *args: str, cores: int = 2, timeout: int = 600) -
 
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``make test``'s two xdist workers, BLAS and OpenMP get one thread per worker: with both cores busy, a
+    second thread spins waiting for a core instead of computing. (Workflow jobs get their rule's threads from
+    Snakemake, whatever this process has.)"""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)  # BLAS and OpenMP; stays in force for the worker's life
+
+
 #: Modules with end-to-end runs, in the order ``make test`` hands them to its two xdist workers (serial seconds on
 #: the 2-core machine): the shared run is built by test_report (~170 s) while the other worker runs the airway study
 #: (~100 s), so test_workflow (~60 s) and test_slurm (~150 s) find it ready. Other modules follow in file order.
