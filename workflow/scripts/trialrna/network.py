@@ -89,19 +89,19 @@ def replicate_statistics(expression: pd.DataFrame, design: pd.DataFrame, contras
     design
         Samples x columns design matrix.
     contrasts
-        One contrast's weights (columns), or contrasts x columns.
+        Contrasts x columns.
     weights
         Replicates x samples weights (bootstrap multiplicities, 0 for samples left out).
 
     Returns
     -------
-    The statistics (replicates x genes, or contrasts x replicates x genes) and whether each replicate's weighted
-    design still estimates the contrast with residual degrees of freedom left (replicates, or contrasts x
-    replicates; statistics of unusable replicates are missing).
+    The statistics (contrasts x replicates x genes) and whether each replicate's weighted design still estimates
+    each contrast with residual degrees of freedom left (contrasts x replicates; statistics of unusable replicates
+    are missing).
     """
     matrix = design.to_numpy(float)
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
-    contrast_rows = np.atleast_2d(np.asarray(contrasts, dtype=float))  # contrasts x columns
+    contrast_rows = np.asarray(contrasts, dtype=float)
     values = expression[design.index].to_numpy(float)
     gram = np.einsum("ri,ik,il->rkl", weights, matrix, matrix)
     inverse = np.linalg.pinv(gram, hermitian=True)
@@ -122,8 +122,6 @@ def replicate_statistics(expression: pd.DataFrame, design: pd.DataFrame, contras
             statistics[:, :, start:start + len(block)] = (
                 (solved @ crossed) / (scale[:, None, :] * np.sqrt(variance_factor)[:, :, None])).transpose(1, 0, 2)
     statistics[~usable] = np.nan
-    if np.ndim(contrasts) == 1:
-        return statistics[0], usable[0]
     return statistics, usable
 
 
@@ -134,8 +132,8 @@ def contrast_statistics(expression: pd.DataFrame, design: pd.DataFrame, contrast
     Returns ``None`` when the (re)weighted design can no longer estimate the contrast.
     """
     weights = np.ones(len(design)) if weights is None else np.asarray(weights, dtype=float)
-    statistics, usable = replicate_statistics(expression, design, contrast, weights[None, :])
-    return pd.Series(statistics[0], index=expression.index) if usable[0] else None
+    statistics, usable = replicate_statistics(expression, design, np.asarray(contrast)[None, :], weights[None, :])
+    return pd.Series(statistics[0, 0], index=expression.index) if usable[0, 0] else None
 
 
 def bootstrap_weights(design: pd.DataFrame, patients: pd.Series, *, n_bootstrap: int, seed: int) -> np.ndarray:
@@ -448,7 +446,9 @@ def analyse_contrasts(paths: Sequence[str], *, plans: Mapping[str, object], tabl
     de_tables = [read_result_table(table) for table in tables]
     found = [find_contrast(plans, path) for path in paths]
     vectors = [contrast.vector(list(fit.design.columns)) if contrast else None for fit, contrast in found]
-    replicates = _shared_replicates(found, vectors, de_tables, **options)
+    replicates = _shared_replicates(found, vectors, de_tables, expression=options["expression"],
+                                    patients=options["patients"], n_bootstrap=options["n_bootstrap"],
+                                    seed=options["seed"])
     rankings: dict[frozenset[str], list[str]] = {}
     for index, path in enumerate(paths):
         fit = found[index][0]
@@ -463,7 +463,7 @@ def analyse_contrasts(paths: Sequence[str], *, plans: Mapping[str, object], tabl
 
 def _shared_replicates(found: Sequence[tuple[object, object]], vectors: Sequence[np.ndarray | None],
                        de_tables: Sequence[pd.DataFrame], *, expression: pd.DataFrame, patients: pd.Series,
-                       n_bootstrap: int, seed: int, **_) -> dict[int, Replicates]:
+                       n_bootstrap: int, seed: int) -> dict[int, Replicates]:
     """Bootstrap statistics of the contrasts (by position) that have a vector, one pass per fit over the genes any
     of its contrasts tested."""
     by_fit: dict[str, list[int]] = {}
