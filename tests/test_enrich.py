@@ -219,6 +219,14 @@ def test_redundant_terms_collapse_by_gene_overlap():
     assert collapse_redundant(table, sets)["term"].tolist() == ["a", "c"]
 
 
+def test_kegg_without_blitzgsea_names_the_setting(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InputError, match="enrichment.kegg is true but blitzgsea"):
+        kegg_path()
+
+
 def test_pinned_go_files_parse_and_match_their_manifest():
     verify_manifest(GENE_SETS / "MANIFEST.tsv")
     manifest = pd.read_csv(GENE_SETS / "MANIFEST.tsv", sep="\t").set_index("file")
